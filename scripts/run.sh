@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The main job: build a snapshot and show it working.
+#   scripts/run.sh               the finished server and client (final/)
+#   scripts/run.sh 03            step 03's demo
+#   scripts/run.sh final --count 5   extra arguments go to the client
+# Servers start on a free port; everything started here is stopped on exit or Ctrl+C.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+"$ROOT/scripts/setup.sh"
+
+if [ $# -gt 0 ]; then
+  step=$1
+  shift
+elif [ -d "$ROOT/final" ] && [ -f "$ROOT/final/server.cpp" ]; then
+  step=final
+else
+  step=$(cd "$ROOT/steps" && ls -d [0-9][0-9]-* | tail -n 1 | cut -c1-2)
+fi
+dir=$(step_dir "$step")
+prefix=step$step
+[ "$step" = final ] && prefix=final
+
+targets=("${prefix}_server" wsdemo_probe)
+[ -f "$dir/client.cpp" ] && targets+=("${prefix}_client")
+echo "== building ${targets[*]}"
+build "${targets[@]}" >/dev/null
+bin=$BUILD_DIR/bin
+
+server_pid=
+server_log=$(mktemp)
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -f "$server_log"
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+# Starts the server on a free port and waits (10 s at most) for its listening line.
+start_server() {
+  echo "== starting ${prefix}_server $*"
+  "$bin/${prefix}_server" "$@" > >(tee "$server_log" | sed -u 's/^/[server] /') 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    port=$(sed -n 's|^Now listening on: http://localhost:\([0-9]*\)$|\1|p' "$server_log" | head -n 1)
+    [ -n "$port" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || { echo "the server exited before listening" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "the server printed no listening line within 10 s" >&2
+  exit 1
+}
+
+probe() { "$bin/wsdemo_probe" "$@"; }
+client() {
+  echo "== running ${prefix}_client $*"
+  "$bin/${prefix}_client" "$@"
+}
+
+case "$step" in
+  01) start_server 0; probe http "$port" / ;;
+  02) start_server 0; probe http "$port" /; probe ws "ws://localhost:$port/" 0 1; probe ws "ws://localhost:$port/other" ;;
+  03) start_server 0; probe http "$port" /; probe ws "ws://localhost:$port/" 0 1 ;;
+  04) start_server 0; probe ws "ws://localhost:$port/" 5 2 ;;
+  05) start_server 0; probe ws "ws://localhost:$port/" 4 5 ;;
+  final) start_server --port 0; client "ws://localhost:$port/" "$@" ;;
+  *) start_server 0; client "ws://localhost:$port/" "$@" ;;
+esac
+echo "== stopping the server"
