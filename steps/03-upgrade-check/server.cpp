@@ -7,9 +7,21 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <string>
 
 using Server = websocketpp::server<websocketpp::config::asio>;
+
+// #region connections
+// What the server remembers about each open connection, keyed by its handle.
+// The handle is a weak pointer, compared with owner_less, so the map never
+// keeps a closed connection alive.
+struct Connection {
+    std::string peer;  // "127.0.0.1:51040", read at open: at close the socket may already be shut down
+};
+using Connections = std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
+// #endregion
 
 // #region http-handler
 // Called for every request that is not a WebSocket handshake. Without this
@@ -35,14 +47,17 @@ bool on_validate(Server& server, websocketpp::connection_hdl hdl) {
     return false;
 }
 
-void on_open(Server& server, websocketpp::connection_hdl hdl) {
-    std::cout << "opened: " << server.get_con_from_hdl(hdl)->get_remote_endpoint() << std::endl;
+void on_open(Server& server, Connections& connections, websocketpp::connection_hdl hdl) {
+    Connection& connection = connections[hdl];
+    connection.peer = server.get_con_from_hdl(hdl)->get_remote_endpoint();
+    std::cout << "opened: " << connection.peer << std::endl;
 }
 
-void on_close(Server& server, websocketpp::connection_hdl hdl) {
-    Server::connection_ptr con = server.get_con_from_hdl(hdl);
-    std::cout << "closed: " << con->get_remote_endpoint() << " (code " << con->get_remote_close_code() << ")"
-              << std::endl;
+void on_close(Server& server, Connections& connections, websocketpp::connection_hdl hdl) {
+    auto connection = connections.find(hdl);  // websocketpp calls this only after on_open
+    std::cout << "closed: " << connection->second.peer << " (code "
+              << server.get_con_from_hdl(hdl)->get_remote_close_code() << ")" << std::endl;
+    connections.erase(connection);
 }
 // #endregion
 
@@ -51,13 +66,14 @@ int main(int argc, char* argv[]) {
 
     // #region setup
     Server server;
+    Connections connections;  // one entry per open connection
     server.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     server.init_asio();
     server.set_reuse_addr(true);  // restart at once on the same port
     server.set_http_handler([&server](websocketpp::connection_hdl hdl) { on_http(server, hdl); });
     server.set_validate_handler([&server](websocketpp::connection_hdl hdl) { return on_validate(server, hdl); });
-    server.set_open_handler([&server](websocketpp::connection_hdl hdl) { on_open(server, hdl); });
-    server.set_close_handler([&server](websocketpp::connection_hdl hdl) { on_close(server, hdl); });
+    server.set_open_handler([&](websocketpp::connection_hdl hdl) { on_open(server, connections, hdl); });
+    server.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(server, connections, hdl); });
     // #endregion
 
     // #region listen

@@ -19,15 +19,17 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds tick_interval{1};
 
-// #region schedules
-// One timer per open connection. The map holds the handles (weak pointers),
-// compared with owner_less, so it never keeps a closed connection alive.
-struct Schedule {
-    explicit Schedule(asio::io_context& io) : timer(io) {}
-    asio::steady_timer timer;
-    Clock::time_point due;  // when the next message is due
+// #region connections
+// What the server remembers about each open connection, keyed by its handle.
+// The handle is a weak pointer, compared with owner_less, so the map never
+// keeps a closed connection alive.
+struct Connection {
+    explicit Connection(asio::io_context& io) : timer(io) {}
+    std::string peer;  // "127.0.0.1:51040", read at open: at close the socket may already be shut down
+    asio::steady_timer timer;  // one per connection: its own schedule
+    Clock::time_point due;     // when its next message is due
 };
-using Schedules = std::map<websocketpp::connection_hdl, Schedule, std::owner_less<websocketpp::connection_hdl>>;
+using Connections = std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
 // #endregion
 
 // #region message
@@ -80,35 +82,36 @@ void send_tick(Server& server, websocketpp::connection_hdl hdl) {
 // whole intervals from the previous due time, never from "now", so lateness
 // does not add up; ticks missed while the server was late are skipped, not
 // sent in a burst.
-void schedule_next(Server& server, Schedules& schedules, websocketpp::connection_hdl hdl) {
-    Schedule& schedule = schedules.find(hdl)->second;
+void schedule_next(Server& server, Connections& connections, websocketpp::connection_hdl hdl) {
+    Connection& connection = connections.find(hdl)->second;
     const Clock::time_point now = Clock::now();
     do {
-        schedule.due += tick_interval;
-    } while (schedule.due <= now);
-    schedule.timer.expires_at(schedule.due);
-    schedule.timer.async_wait([&server, &schedules, hdl](const asio::error_code& ec) {
+        connection.due += tick_interval;
+    } while (connection.due <= now);
+    connection.timer.expires_at(connection.due);
+    connection.timer.async_wait([&server, &connections, hdl](const asio::error_code& ec) {
         // Cancelled, or already due when the connection closed: nothing to send to.
-        if (ec || schedules.find(hdl) == schedules.end()) return;
+        if (ec || connections.find(hdl) == connections.end()) return;
         send_tick(server, hdl);
-        schedule_next(server, schedules, hdl);
+        schedule_next(server, connections, hdl);
     });
 }
 
-void on_open(Server& server, Schedules& schedules, websocketpp::connection_hdl hdl) {
-    std::cout << "opened: " << server.get_con_from_hdl(hdl)->get_remote_endpoint() << std::endl;
-    Schedule& schedule = schedules.try_emplace(hdl, server.get_io_service()).first->second;
-    schedule.due = Clock::now();
+void on_open(Server& server, Connections& connections, websocketpp::connection_hdl hdl) {
+    Connection& connection = connections.try_emplace(hdl, server.get_io_service()).first->second;
+    connection.peer = server.get_con_from_hdl(hdl)->get_remote_endpoint();
+    std::cout << "opened: " << connection.peer << std::endl;
+    connection.due = Clock::now();
     send_tick(server, hdl);
-    schedule_next(server, schedules, hdl);
+    schedule_next(server, connections, hdl);
 }
 // #endregion
 
-void on_close(Server& server, Schedules& schedules, websocketpp::connection_hdl hdl) {
-    schedules.erase(hdl);  // destroying the timer cancels its pending wait
-    Server::connection_ptr con = server.get_con_from_hdl(hdl);
-    std::cout << "closed: " << con->get_remote_endpoint() << " (code " << con->get_remote_close_code() << ")"
-              << std::endl;
+void on_close(Server& server, Connections& connections, websocketpp::connection_hdl hdl) {
+    auto connection = connections.find(hdl);  // websocketpp calls this only after on_open
+    std::cout << "closed: " << connection->second.peer << " (code "
+              << server.get_con_from_hdl(hdl)->get_remote_close_code() << ")" << std::endl;
+    connections.erase(connection);  // destroying the timer cancels its pending wait
 }
 // #endregion
 
@@ -117,14 +120,14 @@ int main(int argc, char* argv[]) {
 
     // #region setup
     Server server;
-    Schedules schedules;  // declared after the server: its timers go first
+    Connections connections;  // after the server, so its timers go before the io loop they run on
     server.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     server.init_asio();
     server.set_reuse_addr(true);  // restart at once on the same port
     server.set_http_handler([&server](websocketpp::connection_hdl hdl) { on_http(server, hdl); });
     server.set_validate_handler([&server](websocketpp::connection_hdl hdl) { return on_validate(server, hdl); });
-    server.set_open_handler([&](websocketpp::connection_hdl hdl) { on_open(server, schedules, hdl); });
-    server.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(server, schedules, hdl); });
+    server.set_open_handler([&](websocketpp::connection_hdl hdl) { on_open(server, connections, hdl); });
+    server.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(server, connections, hdl); });
     // #endregion
 
     // #region listen
