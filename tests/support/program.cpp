@@ -190,6 +190,11 @@ std::optional<int> Program::wait_exit(milliseconds timeout) {
     return state_->exit_code;
 }
 
+bool Program::wait_output_closed(milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    return state_->changed.wait_for(lock, timeout, [&] { return state_->output_closed; });
+}
+
 std::string Program::transcript() const {
     std::lock_guard<std::mutex> lock(state_->mutex);
     std::string text = "--- stdout of pid " + std::to_string(state_->pid) + ":\n";

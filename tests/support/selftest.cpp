@@ -68,6 +68,17 @@ TEST_CASE("Program reports exit codes and signals, and bounded waits fail loudly
     CHECK(sleeper.wait_exit(milliseconds(5000)) == 128 + SIGTERM);
 }
 
+TEST_CASE("Program::wait_output_closed waits for every line, even after the exit") {
+    Program shell("/bin/sh", {"-c", "for i in 1 2 3 4 5; do echo line$i; echo err$i >&2; done"});
+    REQUIRE(shell.wait_exit(milliseconds(5000)) == 0);
+    REQUIRE(shell.wait_output_closed());
+    CHECK(shell.lines(Stream::out) == std::vector<std::string>{"line1", "line2", "line3", "line4", "line5"});
+    CHECK(shell.lines(Stream::err).size() == 5);
+
+    Program sleeper("/bin/sleep", {"30"});
+    CHECK_FALSE(sleeper.wait_output_closed(milliseconds(50)));
+}
+
 TEST_CASE("http_request parses status, headers and body") {
     WsTestServer server;  // websocketpp answers plain HTTP without a handler with 426
     HttpResponse response = http_get(server.port(), "/");
