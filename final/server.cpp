@@ -1,0 +1,364 @@
+// final/server.cpp — step 05's send loop, finished for real use.
+//
+// The tutorial's behaviour is unchanged: WebSocket on "/", 400 for plain HTTP
+// there, "C++ Rocks -> <local time>" at once and then once per interval,
+// drift-free. Around it: options, limits on what a client may cost, pings,
+// a graceful shutdown, a quiet log, and room for 10,000 clients on one io
+// thread. docs/08-final.md walks through every difference from step 07.
+// Usage: final_server [--host ADDRESS] [--port N] [--interval-ms N] ... (--help)
+#include "log.hpp"
+#include "options.hpp"
+#include "server_config.hpp"
+
+#include <websocketpp/server.hpp>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+
+using Server = websocketpp::server<ServerConfig>;
+using Clock = std::chrono::steady_clock;
+
+// #region clients
+// What the server keeps per open connection. The map holds the handles (weak
+// pointers), compared with owner_less, so it never keeps a closed connection alive.
+struct Client {
+    explicit Client(asio::io_context& io) : timer(io) {}
+    asio::steady_timer timer;
+    Clock::time_point due;  // when the next message is due
+    std::string peer;       // "address:port", kept for the "closed:" line: the socket may be gone by then
+};
+using Clients = std::map<websocketpp::connection_hdl, Client, std::owner_less<websocketpp::connection_hdl>>;
+// #endregion
+
+// #region app
+// Everything the handlers share. The io_context comes first so that it is
+// destroyed last: every timer and connection below belongs to it.
+struct App {
+    explicit App(const ServerOptions& options) : options(options) {}
+    const ServerOptions options;
+    asio::io_context io;
+    Server server;
+    Clients clients;
+    asio::steady_timer ping_timer{io};
+    asio::steady_timer shutdown_deadline{io};
+    asio::signal_set signals{io, SIGINT, SIGTERM};
+    bool shutting_down = false;
+};
+// #endregion
+
+// #region message
+// "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour clock.
+// Every client needs the same text in the same second, so it is formatted once
+// per second (one io thread: the cache needs no lock).
+const std::string& tick_message() {
+    static std::time_t formatted_at = -1;
+    static std::string text;
+    std::time_t now = std::time(nullptr);
+    if (now != formatted_at) {
+        std::tm local{};
+        localtime_r(&now, &local);  // std::localtime shares one static buffer between threads
+        char buffer[64];
+        std::strftime(buffer, sizeof buffer, "C++ Rocks -> %Y-%m-%d %H:%M:%S", &local);
+        text = buffer;
+        formatted_at = now;
+    }
+    return text;
+}
+// #endregion
+
+// #region http-handler
+// Called for every request that is not a WebSocket handshake. Without this
+// handler websocketpp would answer 426 Upgrade Required on every path.
+void on_http(App& app, websocketpp::connection_hdl hdl) {
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    if (con->get_resource() == "/") {
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->set_body("This endpoint speaks WebSocket: connect with a WebSocket client.\n");
+    } else {
+        con->set_status(websocketpp::http::status_code::not_found);
+        con->set_body("Not Found");
+    }
+}
+// #endregion
+
+// #region handshake
+// Called for every WebSocket handshake, before it is answered: true accepts it (101).
+bool on_validate(App& app, websocketpp::connection_hdl hdl) {
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    if (con->get_resource() != "/") {
+        con->set_status(websocketpp::http::status_code::not_found);
+        return false;
+    }
+    if (app.shutting_down || app.clients.size() >= app.options.max_clients) {
+        con->set_status(websocketpp::http::status_code::service_unavailable);
+        return false;
+    }
+    return true;
+}
+
+// A handshake that did not end in an open connection: refused above, timed
+// out, broken, or a connection that could not even be accepted.
+void on_fail(App& app, websocketpp::connection_hdl hdl) {
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    const std::error_code ec = con->get_ec();
+    if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) {
+        // websocketpp retries the accept at once: report it once a second, not thousands of times.
+        static Clock::time_point last_report;
+        if (Clock::now() - last_report >= std::chrono::seconds(1)) {
+            last_report = Clock::now();
+            log_error("cannot accept a connection: " + ec.message() + " (" + std::to_string(app.clients.size()) +
+                      " clients; see the open-files limit at start)");
+        }
+        return;
+    }
+    std::string status;
+    if (con->get_response_code() != websocketpp::http::status_code::uninitialized)
+        status = ", HTTP " + std::to_string(con->get_response_code());
+    log_line("failed: " + con->get_remote_endpoint() + " (" + ec.message() + status + ")");
+}
+// #endregion
+
+// #region send
+void send_tick(App& app, websocketpp::connection_hdl hdl) {
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    if (ec) return;
+    // connection::send returns its error: a failed send is reported here, never thrown through run().
+    ec = con->send(tick_message(), websocketpp::frame::opcode::text);
+    if (ec) {
+        log_error("send to " + app.clients.at(hdl).peer + " failed: " + ec.message());
+        return;
+    }
+    // websocketpp queues without limit: a client that stops reading would hold
+    // more memory every tick. Past the limit it is closed (its ticks stop here).
+    if (con->get_buffered_amount() > app.options.max_buffered_bytes) {
+        log_line("too slow: " + app.clients.at(hdl).peer + " has " + std::to_string(con->get_buffered_amount()) +
+                 " bytes queued; closing it with 1008");
+        con->close(websocketpp::close::status::policy_violation, "too slow: messages not read", ec);
+    }
+}
+// #endregion
+
+// #region schedule
+// Arms the connection's timer for its next message. The due time moves on by
+// whole intervals from the previous due time, never from "now", so lateness
+// does not add up; ticks missed while the server was late are skipped, not
+// sent in a burst.
+void schedule_next(App& app, websocketpp::connection_hdl hdl) {
+    Client& client = app.clients.find(hdl)->second;
+    const Clock::time_point now = Clock::now();
+    do {
+        client.due += app.options.interval;
+    } while (client.due <= now);
+    client.timer.expires_at(client.due);
+    client.timer.async_wait([&app, hdl](const asio::error_code& ec) {
+        // Cancelled, or already due when the connection closed: nothing to send to.
+        if (ec || app.clients.find(hdl) == app.clients.end()) return;
+        websocketpp::lib::error_code con_ec;
+        Server::connection_ptr con = app.server.get_con_from_hdl(hdl, con_ec);
+        if (con_ec || con->get_state() != websocketpp::session::state::open) return;  // closing
+        send_tick(app, hdl);
+        schedule_next(app, hdl);
+    });
+}
+
+void on_open(App& app, websocketpp::connection_hdl hdl) {
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    Client& client = app.clients.try_emplace(hdl, app.io).first->second;
+    client.peer = con->get_remote_endpoint();
+    log_line("opened: " + client.peer + " (clients: " + std::to_string(app.clients.size()) + ")");
+    if (app.shutting_down) {  // accepted just before the signal
+        websocketpp::lib::error_code ignored;
+        con->close(websocketpp::close::status::going_away, "server shutting down", ignored);
+        return;
+    }
+    client.due = Clock::now();
+    send_tick(app, hdl);
+    schedule_next(app, hdl);
+}
+// #endregion
+
+// #region close
+void on_close(App& app, websocketpp::connection_hdl hdl) {
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    auto found = app.clients.find(hdl);
+    if (found == app.clients.end()) return;  // never opened
+    const std::string peer = found->second.peer;
+    app.clients.erase(found);  // destroying the timer cancels its pending wait
+    // The code the peer sent; 1006 when none came, and then the cause.
+    std::string line = "closed: " + peer + " (code " + std::to_string(con->get_remote_close_code());
+    if (con->get_remote_close_code() == websocketpp::close::status::abnormal_close && con->get_ec())
+        line += ", " + con->get_ec().message();
+    log_line(line + "; clients: " + std::to_string(app.clients.size()) + ")");
+    if (app.shutting_down && app.clients.empty()) app.server.stop();
+}
+// #endregion
+
+// #region liveness
+// Every ping interval each client gets a ping. websocketpp calls the pong
+// timeout handler if no pong came back in time: the peer (or the network to
+// it) is gone without a word, and only a timeout can tell.
+void ping_clients(App& app) {
+    app.ping_timer.expires_after(app.options.ping_interval);
+    app.ping_timer.async_wait([&app](const asio::error_code& ec) {
+        if (ec) return;
+        for (auto& [hdl, client] : app.clients) {
+            websocketpp::lib::error_code ping_ec;
+            app.server.ping(hdl, "", ping_ec);
+            if (ping_ec) log_error("ping to " + client.peer + " failed: " + ping_ec.message());
+        }
+        ping_clients(app);
+    });
+}
+
+void on_pong_timeout(App& app, websocketpp::connection_hdl hdl) {
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    // websocketpp keeps the pong timer running after a close: ignore it then.
+    if (ec || con->get_state() != websocketpp::session::state::open) return;
+    // No Close handshake with a peer that does not answer: drop the TCP connection.
+    con->terminate(std::make_error_code(std::errc::timed_out));
+}
+// #endregion
+
+// #region shutdown
+// The first SIGINT/SIGTERM: stop accepting, send every client Close 1001
+// ("going away") and stop when the last one has closed, or after 1.5 s. The
+// signal handlers go back to the default, so a second signal ends the process
+// at once, even if something here were stuck.
+void on_signal(App& app) {
+    asio::error_code ignored;
+    app.signals.clear(ignored);
+    app.shutting_down = true;
+    log_line("shutting down: closing " + std::to_string(app.clients.size()) + " clients with 1001");
+    websocketpp::lib::error_code ec;
+    app.server.stop_listening(ec);
+    app.ping_timer.cancel();
+    for (auto& [hdl, client] : app.clients) {
+        client.timer.cancel();
+        app.server.close(hdl, websocketpp::close::status::going_away, "server shutting down", ec);
+    }
+    if (app.clients.empty()) {
+        app.server.stop();
+        return;
+    }
+    app.shutdown_deadline.expires_after(std::chrono::milliseconds(1500));
+    app.shutdown_deadline.async_wait([&app](const asio::error_code& ec) {
+        if (ec) return;
+        log_error("shutting down: " + std::to_string(app.clients.size()) + " clients did not finish closing");
+        app.server.stop();
+    });
+}
+// #endregion
+
+// #region open-files
+// Every client is a socket, so a file descriptor: raise the soft limit to the
+// hard one (the most an unprivileged process may), and say so when even that
+// is short of what --max-clients asks for.
+void raise_open_files_limit(std::size_t max_clients) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    const rlim_t spare = 64;  // the listener, stdio, handshakes still in progress
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_clients + spare)
+        log_error("warning: the open-files limit is " + std::to_string(limit.rlim_cur) + ", too low for " +
+                  std::to_string(max_clients) + " clients (--max-clients): raise it (ulimit -Hn, systemd LimitNOFILE=)");
+}
+// #endregion
+
+// #region listen-line
+// ASP.NET's first line, with the real port (the tests and scripts read it).
+std::string listening_url(const asio::ip::tcp::endpoint& endpoint) {
+    const asio::ip::address address = endpoint.address();
+    std::string host = address.is_loopback()  ? "localhost"
+                       : address.is_v6()      ? "[" + address.to_string() + "]"
+                                              : address.to_string();
+    return "http://" + host + ":" + std::to_string(endpoint.port());
+}
+// #endregion
+
+int main(int argc, char* argv[]) {
+    // #region options
+    ServerOptions options;
+    try {
+        options = parse_server_options(argc, argv);
+    } catch (const UsageError& error) {
+        std::cerr << usage_error_text("final_server", server_usage, error);
+        return 2;
+    }
+    if (options.help) {
+        std::cout << server_usage;
+        return 0;
+    }
+    // #endregion
+
+    // A closed stdout must end the log, not the server (SIGPIPE would kill it).
+    std::signal(SIGPIPE, SIG_IGN);
+    raise_open_files_limit(options.max_clients);
+
+    // #region setup
+    App app(options);
+    Server& server = app.server;
+    server.init_asio(&app.io);
+    server.set_reuse_addr(true);  // restart at once on the same port
+    server.set_max_message_size(options.max_message_bytes);  // larger: closed with 1009
+    server.set_max_http_body_size(0);  // nothing here takes a request body
+    server.set_open_handshake_timeout(options.handshake_timeout.count());
+    server.set_close_handshake_timeout(options.handshake_timeout.count());
+    server.set_pong_timeout(options.pong_timeout.count());
+    server.set_http_handler([&app](websocketpp::connection_hdl hdl) { on_http(app, hdl); });
+    server.set_validate_handler([&app](websocketpp::connection_hdl hdl) { return on_validate(app, hdl); });
+    server.set_fail_handler([&app](websocketpp::connection_hdl hdl) { on_fail(app, hdl); });
+    server.set_open_handler([&app](websocketpp::connection_hdl hdl) { on_open(app, hdl); });
+    server.set_close_handler([&app](websocketpp::connection_hdl hdl) { on_close(app, hdl); });
+    server.set_pong_timeout_handler(
+        [&app](websocketpp::connection_hdl hdl, const std::string&) { on_pong_timeout(app, hdl); });
+    // #endregion
+
+    // #region listen
+    // The given address only: listen(port) alone would bind IPv6 dual-stack on every interface.
+    websocketpp::lib::error_code ec;
+    server.listen(asio::ip::tcp::endpoint(asio::ip::make_address(options.host), options.port), ec);
+    if (!ec) server.start_accept(ec);
+    if (ec) {
+        log_error("cannot listen on " + options.host + " port " + std::to_string(options.port) + ": " + ec.message());
+        log_close();
+        return 1;
+    }
+    asio::error_code local_ec;
+    log_line("Now listening on: " + listening_url(server.get_local_endpoint(local_ec)));
+    // #endregion
+
+    // #region run
+    app.signals.async_wait([&app](const asio::error_code& ec, int) {
+        if (!ec) on_signal(app);
+    });
+    ping_clients(app);
+    // One io thread runs every handler. An exception from one of them is a bug,
+    // but it must not take 10,000 clients down with it: report it, run on.
+    for (;;) {
+        try {
+            server.run();
+            break;
+        } catch (const std::exception& error) {
+            log_error(std::string("unexpected error, still serving: ") + error.what());
+        }
+    }
+    log_line("stopped");
+    log_close();
+    return 0;
+    // #endregion
+}
