@@ -1,5 +1,7 @@
 #include "program.hpp"
 
+#include "sanitizer_reports.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +27,7 @@ namespace wstest {
 std::string program_path(const std::string& target) { return std::string(WSTEST_BIN_DIR) + "/" + target; }
 
 struct Program::State {
+    std::string path;
     pid_t pid = -1;
     mutable std::mutex mutex;
     std::condition_variable changed;
@@ -118,18 +121,33 @@ Program::Program(const std::string& target, std::vector<std::string> args) : sta
     }
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
+    state_->path = path;
     state_->pid = pid;
     state_->reader = std::thread([state = state_, out = out_pipe[0], err = err_pipe[0]] { state->read_output(out, err); });
     state_->reaper = std::thread([state = state_] { state->reap(); });
 }
 
 Program::~Program() {
+    if (sanitizer_build()) {
+        // LeakSanitizer reports only when a program exits by itself, and a
+        // server's shutdown path deserves the sanitizers too: a child still
+        // running gets SIGTERM and a few seconds before the SIGKILL below.
+        send_signal(SIGTERM);
+        wait_exit(milliseconds(5000));
+    }
     {
         std::lock_guard<std::mutex> lock(state_->mutex);
         if (!state_->exit_code) ::kill(state_->pid, SIGKILL);
     }
     state_->reaper.join();
     state_->reader.join();
+    // Both pipes are at EOF now: every line the child printed is in.
+    for (const auto& line : state_->lines[static_cast<std::size_t>(Stream::err)]) {
+        if (is_sanitizer_report_line(line)) {
+            record_child_sanitizer_report({state_->path, transcript()});
+            break;
+        }
+    }
 }
 
 pid_t Program::pid() const { return state_->pid; }
