@@ -14,6 +14,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -27,16 +28,17 @@
 using Server = websocketpp::server<ServerConfig>;
 using Clock = std::chrono::steady_clock;
 
-// #region clients
-// What the server keeps per open connection. The map holds the handles (weak
-// pointers), compared with owner_less, so it never keeps a closed connection alive.
-struct Client {
-    explicit Client(asio::io_context& io) : timer(io) {}
-    asio::steady_timer timer;
-    Clock::time_point due;  // when the next message is due
-    std::string peer;       // "address:port", kept for the "closed:" line: the socket may be gone by then
+// #region connections
+// What the server remembers about each open connection, keyed by its handle.
+// The handle is a weak pointer, compared with owner_less, so the map never
+// keeps a closed connection alive.
+struct Connection {
+    explicit Connection(asio::io_context& io) : timer(io) {}
+    std::string peer;  // "127.0.0.1:51040", read at open: at close the socket may already be shut down
+    asio::steady_timer timer;  // one per connection: its own schedule
+    Clock::time_point due;     // when its next message is due
 };
-using Clients = std::map<websocketpp::connection_hdl, Client, std::owner_less<websocketpp::connection_hdl>>;
+using Connections = std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
 // #endregion
 
 // #region app
@@ -47,7 +49,7 @@ struct App {
     const ServerOptions options;
     asio::io_context io;
     Server server;
-    Clients clients;
+    Connections connections;
     asio::steady_timer ping_timer{io};
     asio::steady_timer shutdown_deadline{io};
     asio::signal_set signals{io, SIGINT, SIGTERM};
@@ -98,7 +100,7 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
         con->set_status(websocketpp::http::status_code::not_found);
         return false;
     }
-    if (app.shutting_down || app.clients.size() >= app.options.max_clients) {
+    if (app.shutting_down || app.connections.size() >= app.options.max_clients) {
         con->set_status(websocketpp::http::status_code::service_unavailable);
         return false;
     }
@@ -115,7 +117,7 @@ void on_fail(App& app, websocketpp::connection_hdl hdl) {
         static Clock::time_point last_report;
         if (Clock::now() - last_report >= std::chrono::seconds(1)) {
             last_report = Clock::now();
-            log_error("cannot accept a connection: " + ec.message() + " (" + std::to_string(app.clients.size()) +
+            log_error("cannot accept a connection: " + ec.message() + " (" + std::to_string(app.connections.size()) +
                       " clients; see the open-files limit at start)");
         }
         return;
@@ -135,13 +137,13 @@ void send_tick(App& app, websocketpp::connection_hdl hdl) {
     // connection::send returns its error: a failed send is reported here, never thrown through run().
     ec = con->send(tick_message(), websocketpp::frame::opcode::text);
     if (ec) {
-        log_error("send to " + app.clients.at(hdl).peer + " failed: " + ec.message());
+        log_error("send to " + app.connections.at(hdl).peer + " failed: " + ec.message());
         return;
     }
     // websocketpp queues without limit: a client that stops reading would hold
     // more memory every tick. Past the limit it is closed (its ticks stop here).
     if (con->get_buffered_amount() > app.options.max_buffered_bytes) {
-        log_line("too slow: " + app.clients.at(hdl).peer + " has " + std::to_string(con->get_buffered_amount()) +
+        log_line("too slow: " + app.connections.at(hdl).peer + " has " + std::to_string(con->get_buffered_amount()) +
                  " bytes queued; closing it with 1008");
         con->close(websocketpp::close::status::policy_violation, "too slow: messages not read", ec);
     }
@@ -154,15 +156,15 @@ void send_tick(App& app, websocketpp::connection_hdl hdl) {
 // does not add up; ticks missed while the server was late are skipped, not
 // sent in a burst.
 void schedule_next(App& app, websocketpp::connection_hdl hdl) {
-    Client& client = app.clients.find(hdl)->second;
+    Connection& connection = app.connections.find(hdl)->second;
     const Clock::time_point now = Clock::now();
     do {
-        client.due += app.options.interval;
-    } while (client.due <= now);
-    client.timer.expires_at(client.due);
-    client.timer.async_wait([&app, hdl](const asio::error_code& ec) {
+        connection.due += app.options.interval;
+    } while (connection.due <= now);
+    connection.timer.expires_at(connection.due);
+    connection.timer.async_wait([&app, hdl](const asio::error_code& ec) {
         // Cancelled, or already due when the connection closed: nothing to send to.
-        if (ec || app.clients.find(hdl) == app.clients.end()) return;
+        if (ec || app.connections.find(hdl) == app.connections.end()) return;
         websocketpp::lib::error_code con_ec;
         Server::connection_ptr con = app.server.get_con_from_hdl(hdl, con_ec);
         if (con_ec || con->get_state() != websocketpp::session::state::open) return;  // closing
@@ -173,15 +175,15 @@ void schedule_next(App& app, websocketpp::connection_hdl hdl) {
 
 void on_open(App& app, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
-    Client& client = app.clients.try_emplace(hdl, app.io).first->second;
-    client.peer = con->get_remote_endpoint();
-    log_line("opened: " + client.peer + " (clients: " + std::to_string(app.clients.size()) + ")");
+    Connection& connection = app.connections.try_emplace(hdl, app.io).first->second;
+    connection.peer = con->get_remote_endpoint();
+    log_line("opened: " + connection.peer + " (clients: " + std::to_string(app.connections.size()) + ")");
     if (app.shutting_down) {  // accepted just before the signal
         websocketpp::lib::error_code ignored;
         con->close(websocketpp::close::status::going_away, "server shutting down", ignored);
         return;
     }
-    client.due = Clock::now();
+    connection.due = Clock::now();
     send_tick(app, hdl);
     schedule_next(app, hdl);
 }
@@ -190,16 +192,26 @@ void on_open(App& app, websocketpp::connection_hdl hdl) {
 // #region close
 void on_close(App& app, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
-    auto found = app.clients.find(hdl);
-    if (found == app.clients.end()) return;  // never opened
+    auto found = app.connections.find(hdl);
+    if (found == app.connections.end()) return;  // never opened
     const std::string peer = found->second.peer;
-    app.clients.erase(found);  // destroying the timer cancels its pending wait
-    // The code the peer sent; 1006 when none came, and then the cause.
-    std::string line = "closed: " + peer + " (code " + std::to_string(con->get_remote_close_code());
-    if (con->get_remote_close_code() == websocketpp::close::status::abnormal_close && con->get_ec())
-        line += ", " + con->get_ec().message();
-    log_line(line + "; clients: " + std::to_string(app.clients.size()) + ")");
-    if (app.shutting_down && app.clients.empty()) app.server.stop();
+    app.connections.erase(found);  // destroying the timer cancels its pending wait
+    // Who ended it, and how: the peer's Close code; or the one sent without
+    // waiting for an answer (websocketpp does so for 1002, 1007, 1008, 1009);
+    // or 1006, no Close at all, and the cause.
+    const auto remote_code = con->get_remote_close_code();
+    const auto local_code = con->get_local_close_code();
+    std::string line = "closed: " + peer + " (code ";
+    if (remote_code != websocketpp::close::status::abnormal_close)
+        line += std::to_string(remote_code);
+    else if (local_code != websocketpp::close::status::blank && local_code != websocketpp::close::status::abnormal_close)
+        line += std::to_string(local_code) + " sent: " + con->get_local_close_reason();
+    else if (con->get_ec() == websocketpp::transport::error::pass_through)  // the socket's own error
+        line += "1006, " + con->get_transport_ec().message();
+    else
+        line += "1006" + (con->get_ec() ? ", " + con->get_ec().message() : std::string());
+    log_line(line + "; clients: " + std::to_string(app.connections.size()) + ")");
+    if (app.shutting_down && app.connections.empty()) app.server.stop();
 }
 // #endregion
 
@@ -211,10 +223,10 @@ void ping_clients(App& app) {
     app.ping_timer.expires_after(app.options.ping_interval);
     app.ping_timer.async_wait([&app](const asio::error_code& ec) {
         if (ec) return;
-        for (auto& [hdl, client] : app.clients) {
+        for (auto& [hdl, connection] : app.connections) {
             websocketpp::lib::error_code ping_ec;
             app.server.ping(hdl, "", ping_ec);
-            if (ping_ec) log_error("ping to " + client.peer + " failed: " + ping_ec.message());
+            if (ping_ec) log_error("ping to " + connection.peer + " failed: " + ping_ec.message());
         }
         ping_clients(app);
     });
@@ -239,22 +251,22 @@ void on_signal(App& app) {
     asio::error_code ignored;
     app.signals.clear(ignored);
     app.shutting_down = true;
-    log_line("shutting down: closing " + std::to_string(app.clients.size()) + " clients with 1001");
+    log_line("shutting down: closing " + std::to_string(app.connections.size()) + " clients with 1001");
     websocketpp::lib::error_code ec;
     app.server.stop_listening(ec);
     app.ping_timer.cancel();
-    for (auto& [hdl, client] : app.clients) {
-        client.timer.cancel();
+    for (auto& [hdl, connection] : app.connections) {
+        connection.timer.cancel();
         app.server.close(hdl, websocketpp::close::status::going_away, "server shutting down", ec);
     }
-    if (app.clients.empty()) {
+    if (app.connections.empty()) {
         app.server.stop();
         return;
     }
     app.shutdown_deadline.expires_after(std::chrono::milliseconds(1500));
     app.shutdown_deadline.async_wait([&app](const asio::error_code& ec) {
         if (ec) return;
-        log_error("shutting down: " + std::to_string(app.clients.size()) + " clients did not finish closing");
+        log_error("shutting down: " + std::to_string(app.connections.size()) + " clients did not finish closing");
         app.server.stop();
     });
 }
@@ -319,6 +331,16 @@ int main(int argc, char* argv[]) {
     server.set_open_handshake_timeout(options.handshake_timeout.count());
     server.set_close_handshake_timeout(options.handshake_timeout.count());
     server.set_pong_timeout(options.pong_timeout.count());
+    // The kernel's send buffer is a queue too: for a client that stops reading,
+    // Linux grows it up to 4 MiB, all before websocketpp's queue (and
+    // --max-buffered-bytes) sees a byte. Capped on the listening socket, which
+    // every accepted socket inherits it from.
+    const int send_buffer_bytes = static_cast<int>(std::min<std::size_t>(options.max_buffered_bytes, 64 * 1024));
+    server.set_tcp_pre_bind_handler([send_buffer_bytes](std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
+        websocketpp::lib::error_code ec;
+        acceptor->set_option(asio::socket_base::send_buffer_size(send_buffer_bytes), ec);
+        return ec;
+    });
     server.set_http_handler([&app](websocketpp::connection_hdl hdl) { on_http(app, hdl); });
     server.set_validate_handler([&app](websocketpp::connection_hdl hdl) { return on_validate(app, hdl); });
     server.set_fail_handler([&app](websocketpp::connection_hdl hdl) { on_fail(app, hdl); });
