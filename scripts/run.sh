@@ -41,7 +41,9 @@ trap 'exit 130' INT TERM
 # Starts the server on a free port and waits (10 s at most) for its listening line.
 start_server() {
   echo "== starting ${prefix}_server $*"
-  "$bin/${prefix}_server" "$@" > >(tee "$server_log" | sed -u 's/^/[server] /') 2>&1 &
+  # setsid: Ctrl+C in the terminal reaches the client alone, which then closes
+  # normally; a server hit by the same SIGINT could drop the connection first.
+  setsid "$bin/${prefix}_server" "$@" > >(tee "$server_log" | sed -u 's/^/[server] /') 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     port=$(sed -n 's|^Now listening on: http://localhost:\([0-9]*\)$|\1|p' "$server_log" | head -n 1)
