@@ -36,8 +36,8 @@ void on_open(Client& client, Session& session, websocketpp::connection_hdl hdl) 
 void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) {
     Client::connection_ptr con = client.get_con_from_hdl(hdl);
     std::cerr << "cannot connect to " << session.url << ": ";
-    if (con->get_response_code() != websocketpp::http::status_code::uninitialized) {
-        // The server answered, but not with 101: it refused the WebSocket handshake.
+    if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
+        // The server answered, but not with 101 Switching Protocols: it refused the handshake.
         std::cerr << "the server answered HTTP " << con->get_response_code() << ' ' << con->get_response_msg();
     } else {
         std::cerr << con->get_ec().message();

@@ -13,8 +13,8 @@
 #include <string>
 
 // #region config
-// websocketpp's stock client with two sizes of our own. Only connection<config>
-// reads them, so redeclaring them in a derived config is all it takes.
+// websocketpp's stock client with two sizes of our own. websocketpp takes both
+// from the config it is given, so redeclaring them in a derived config is enough.
 struct ClientConfig : websocketpp::config::asio_client {
     // Each read from the socket takes at most 256 bytes, like the article's buffer.
     static constexpr std::size_t connection_read_buffer_size = 256;
@@ -57,8 +57,8 @@ void on_message(Client::message_ptr message) {
 void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) {
     Client::connection_ptr con = client.get_con_from_hdl(hdl);
     std::cerr << "cannot connect to " << session.url << ": ";
-    if (con->get_response_code() != websocketpp::http::status_code::uninitialized) {
-        // The server answered, but not with 101: it refused the WebSocket handshake.
+    if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
+        // The server answered, but not with 101 Switching Protocols: it refused the handshake.
         std::cerr << "the server answered HTTP " << con->get_response_code() << ' ' << con->get_response_msg();
     } else {
         std::cerr << con->get_ec().message();
