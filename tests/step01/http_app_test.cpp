@@ -44,5 +44,6 @@ TEST_CASE("a port already in use is a clear error and exit code 1") {
     ServerProcess first("step01_server");
     Program second("step01_server", {std::to_string(first.port())});
     REQUIRE(second.wait_exit(milliseconds(5000)) == 1);
+    REQUIRE(second.wait_output_closed(milliseconds(5000)));
     CHECK(second.has_printed(Stream::err, "cannot listen on port " + std::to_string(first.port())));
 }
