@@ -6,7 +6,8 @@
 #   scripts/bench.sh --quick    smoke check (1 repetition, few clients, ~2 min),
 #                               writes build-bench/quick/benchmarks.md and its SVGs
 #   options: --reps N  --servers final,node,python,raw  --out-dir DIR  --no-nice
-#            --wait-idle S (wait up to S s for a 1-min load average < 1; 180 full, 0 quick)
+#            --wait-idle S (wait up to S s for a 1-min load average < 1; 60 full, 0 quick)
+#            --report-only build-bench/runs/STAMP (rewrite the report of an earlier run)
 #
 # Servers (all: --host 127.0.0.1 --port 0 --interval-ms N, first stdout line
 # "Now listening on: http://localhost:PORT", SIGTERM = graceful exit):
@@ -32,6 +33,7 @@ SERVERS="final,node,python,raw"
 OUT_DIR=""
 NICE=-10
 WAIT_IDLE=""
+REPORT_ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
     --out-dir) OUT_DIR=$2; shift ;;
     --no-nice) NICE=0 ;;
     --wait-idle) WAIT_IDLE=$2; shift ;;
+    --report-only) REPORT_ONLY=$(cd "$2" && pwd); NICE=0; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -66,6 +69,10 @@ if [ -n "${WSDEMO_BENCH_INNER:-}" ] && [ "$NICE" != 0 ]; then
 fi
 
 # ---------------------------------------------------------------- parameters
+if [ -n "$REPORT_ONLY" ]; then
+  # shellcheck disable=SC1091
+  source "$REPORT_ONLY/run.env"   # QUICK, REPS, servers, versions... of that run
+fi
 if [ "$QUICK" = 1 ]; then
   REPS=${REPS:-1}
   HS_CONNS=500;      HS_SETTLE=1
@@ -81,7 +88,7 @@ else
   ST_CONNS=1000;     ST_WARMUP=1;    ST_DURATION=5
   DR_CONNS=100;      DR_TICKS=300;   DR_INTERVAL=100
   OUT_DIR=${OUT_DIR:-$ROOT/docs}
-  WAIT_IDLE=${WAIT_IDLE:-180}
+  WAIT_IDLE=${WAIT_IDLE:-60}
 fi
 CONCURRENCY=64       # handshakes in flight (below every peer's listen backlog)
 CLIENT_THREADS=1     # the load client: one io thread (one core), leaving the other to the server
@@ -89,9 +96,11 @@ STRESS_INTERVAL=1    # ms
 DOC=$OUT_DIR/benchmarks.md
 IMG=$OUT_DIR/img
 STAMP=$(date +%Y%m%d-%H%M%S)
-WORK=$BUILD/runs/$STAMP
+WORK=${REPORT_ONLY:-$BUILD/runs/$STAMP}
 RES=$WORK/results
 mkdir -p "$RES" "$IMG"
+# shellcheck disable=SC1091
+if [ -n "$REPORT_ONLY" ]; then source "$REPORT_ONLY/run.env"; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -117,6 +126,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; cleanup; exit 130' INT TERM
 
+has() { case ",$SERVERS," in *,"$1",*) return 0 ;; *) return 1 ;; esac; }
+label() {
+  case "$1" in
+    final) echo "final_server (websocketpp)" ;;
+    node) echo "Node ws" ;;
+    python) echo "Python websockets" ;;
+    raw) echo "raw TCP fan-out" ;;
+  esac
+}
+schedule_of() { [ "$1" = final ] && echo per-connection || echo broadcast; }
+
+if [ -z "$REPORT_ONLY" ]; then
 # ---------------------------------------------------------------- setup
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
@@ -136,7 +157,6 @@ need_apt() {  # need_apt PACKAGE...: installs the ones that are missing
 }
 need_apt python3-websockets gnuplot-nox cmake g++ libasio-dev libwebsocketpp-dev
 
-has() { case ",$SERVERS," in *,"$1",*) return 0 ;; *) return 1 ;; esac; }
 
 # Node ws: npm's ws at the locked version, installed into build-bench/node;
 # Debian's node-ws (/usr/share/nodejs) when the registry cannot be reached.
@@ -169,32 +189,37 @@ CLIENT=$BUILD/tools/bin/bench_load_client
 RAW=$BUILD/tools/bin/bench_raw_fanout
 FINAL=$BUILD/bin/final_server
 FINAL_NOTE=""
+FINAL_FROM="working tree"
+build_final() {  # build_final SOURCE_DIR BUILD_DIR
+  [ -f "$1/final/CMakeLists.txt" ] \
+    && cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >>"$WORK/cmake-final.log" 2>&1 \
+    && cmake --build "$2" --target final_server -j"$(nproc)" >>"$WORK/cmake-final.log" 2>&1 \
+    && [ -x "$2/bin/final_server" ]
+}
 if has final; then
-  if [ -f "$ROOT/final/CMakeLists.txt" ] \
-     && cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >"$WORK/cmake-final.log" 2>&1 \
-     && cmake --build "$BUILD" --target final_server -j"$(nproc)" >>"$WORK/cmake-final.log" 2>&1 \
-     && [ -x "$FINAL" ]; then
+  if build_final "$ROOT" "$BUILD"; then
     :
+  elif git -C "$ROOT" cat-file -e HEAD:final/CMakeLists.txt 2>/dev/null; then
+    # The working tree is someone's edit in progress: measure the last commit instead.
+    log "final_server does not build from the working tree; building the committed HEAD instead"
+    rm -rf "$BUILD/head-src" && mkdir -p "$BUILD/head-src"
+    git -C "$ROOT" archive HEAD | tar -x -C "$BUILD/head-src"
+    if build_final "$BUILD/head-src" "$BUILD/head"; then
+      FINAL=$BUILD/head/bin/final_server
+      FINAL_FROM="HEAD $(git -C "$ROOT" rev-parse --short HEAD) (the working tree did not build)"
+    else
+      FINAL_NOTE="final_server could not be built (see build-bench/runs/$(basename "$WORK")/cmake-final.log): it is left out of this run."
+    fi
   else
-    FINAL_NOTE="final_server could not be built (see $WORK/cmake-final.log): it is left out of this run."
-    log "$FINAL_NOTE"
-    SERVERS=${SERVERS//final/}
+    FINAL_NOTE="final_server could not be built (see build-bench/runs/$(basename "$WORK")/cmake-final.log): it is left out of this run."
   fi
+  if [ -n "$FINAL_NOTE" ]; then log "$FINAL_NOTE"; SERVERS=${SERVERS//final/}; fi
 fi
 
 SERVER_LIST=()
 for s in final node python raw; do has "$s" && SERVER_LIST+=("$s"); done
 [ ${#SERVER_LIST[@]} -gt 0 ] || { log "no server to measure"; exit 1; }
 
-label() {
-  case "$1" in
-    final) echo "final_server (websocketpp)" ;;
-    node) echo "Node ws" ;;
-    python) echo "Python websockets" ;;
-    raw) echo "raw TCP fan-out" ;;
-  esac
-}
-schedule_of() { [ "$1" = final ] && echo per-connection || echo broadcast; }
 
 # start_server NAME INTERVAL_MS TAG: sets SERVER_PID and SERVER_PORT
 start_server() {
@@ -303,6 +328,28 @@ run_drift() {
   done
 }
 
+# ---- versions and machine
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+CORES=$(nproc)
+MEM=$(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo)
+KERNEL=$(uname -sr)
+GXX=$(g++ --version | head -n 1)
+WSPP=$(awk '/major_version =|minor_version =|patch_version =/ { gsub(/;/,""); printf "%s%s", sep, $NF; sep="." }' /usr/include/websocketpp/version.hpp 2>/dev/null || true)
+ASIO=$(awk '/#define ASIO_VERSION / { v=$3; printf "%d.%d.%d", v/100000, (v/100)%1000, v%100 }' /usr/include/asio/version.hpp 2>/dev/null || true)
+NODE_V=$(node --version 2>/dev/null || echo n/a)
+WS_V=$( [ -n "$NODE_MODULES" ] && sed -n 's/^ *"version": "\(.*\)",*/\1/p' "$NODE_MODULES/ws/package.json" | head -n 1 || echo n/a)
+PY_V=$("$PY" --version 2>&1 | cut -d' ' -f2)
+WEBSOCKETS_V=$("$PY" -c 'import websockets; print(websockets.__version__)' 2>/dev/null || echo n/a)
+GNUPLOT_V=$(gnuplot --version 2>/dev/null || echo n/a)
+if [ "$FINAL_FROM" = "working tree" ]; then
+  FINAL_REV=$(git -C "$ROOT" log -1 --format='%h %cs' -- final 2>/dev/null || true)
+  [ -n "$(git -C "$ROOT" status --porcelain -- final 2>/dev/null)" ] && FINAL_REV="${FINAL_REV:+$FINAL_REV + }uncommitted changes"
+  [ -n "$FINAL_REV" ] || FINAL_REV="working tree"
+else
+  FINAL_REV=$FINAL_FROM
+fi
+CMD="scripts/bench.sh"; [ "$QUICK" = 1 ] && CMD="scripts/bench.sh --quick"
+
 # ---------------------------------------------------------------- run
 # A shared machine: give concurrent builds a bounded chance to finish first.
 waited=0
@@ -321,6 +368,14 @@ for rep in $(seq 1 "$REPS"); do
 done
 T_END=$(date +%s)
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Everything the report needs, so --report-only can rewrite it later.
+{
+  declare -p QUICK REPS SERVERS SERVER_LIST FD_LIMIT T1_CONNS T2_CONNS LOAD_BEFORE LOAD_AFTER T_BEGIN T_END \
+    FINAL_NOTE WS_SOURCE CPU_MODEL CORES MEM KERNEL GXX WSPP ASIO NODE_V WS_V PY_V WEBSOCKETS_V GNUPLOT_V FINAL_REV CMD
+} >"$WORK/run.env"
+
+fi  # not --report-only
 
 # ---------------------------------------------------------------- report
 # vals NAME KIND KEY: the value of KEY in every repetition that has it
@@ -414,11 +469,12 @@ fi
 # ---- plots
 if command -v gnuplot >/dev/null; then
   {
-    echo "set terminal svg size 960,420 dynamic font 'sans,12' background rgb 'white'"
+    echo "set terminal svg size 960,460 dynamic font 'sans,12' background rgb 'white'"
     echo "set output '$IMG/bench-lateness.svg'"
-    echo "set multiplot layout 1,2 title 'Tick lateness at 1 Hz (receipt − due; median of $REPS runs per percentile)'"
+    echo "set termoption noenhanced"
+    echo "set multiplot layout 1,2 title 'Tick lateness at 1 Hz (receipt − due; median of $REPS runs per percentile; below 1 µs drawn at 1 µs)'"
     echo "set logscale x; set xlabel 'lateness (ms, log)'; set ylabel 'percentile of ticks'; set yrange [0:100]; set grid"
-    echo "set key top left"
+    echo "set key below maxrows 2"
     for k in ticks1 ticks2; do
       n=$T1_CONNS; [ $k = ticks2 ] && n=$T2_CONNS
       echo "set title '$(fmt_int $n) clients'"
@@ -440,17 +496,20 @@ if command -v gnuplot >/dev/null; then
   {
     echo "set terminal svg size 760,420 dynamic font 'sans,12' background rgb 'white'"
     echo "set output '$IMG/bench-throughput.svg'"
+    echo "set termoption noenhanced"
     echo "set title 'Fan-out throughput, $(fmt_int $ST_CONNS) clients, tick every ${STRESS_INTERVAL} ms (median of $REPS runs)'"
     echo "set style fill solid 0.8 border -1; set boxwidth 0.6"
     echo "set ylabel 'frames delivered per second'; set grid ytics; set format y '%.0s%c'"
-    echo "set xrange [-0.5:$NBARS-0.5]; set xtics scale 0; set key top left"
+    echo "set xrange [-0.5:$NBARS-0.5]; set xtics scale 0; set key below"
     if [ -n "${M[raw,fps]:-}" ]; then
       echo "raw = ${M[raw,fps]}"
       echo "set yrange [0:$(for name in "${SERVER_LIST[@]}"; do echo "${M[$name,fps]:-0}"; done | awk '$1>m{m=$1} END{printf "%.0f", m*1.2+1}')]"
+      echo "set arrow 1 from graph 0, first raw to graph 1, first raw nohead lw 2 dt 2 lc rgb '#cc3311'"
+      echo "set arrow 2 from graph 0, first raw/2 to graph 1, first raw/2 nohead lw 1 dt 3 lc rgb '#ee7733'"
       echo "plot '$WORK/throughput.dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa' title 'frames/s (median)', \\"
       echo "  '' using 0:2:(sprintf('%.0fk', \$2/1000)) with labels offset 0,0.8 notitle, \\"
-      echo "  raw with lines lw 2 dt 2 lc rgb '#cc3311' title 'raw TCP ceiling', \\"
-      echo "  raw/2 with lines lw 1 dt 3 lc rgb '#ee7733' title '0.5 × ceiling'"
+      echo "  NaN with lines lw 2 dt 2 lc rgb '#cc3311' title 'raw TCP ceiling', \\"
+      echo "  NaN with lines lw 1 dt 3 lc rgb '#ee7733' title '0.5 × ceiling'"
     else
       echo "set yrange [0:*]"
       echo "plot '$WORK/throughput.dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa' title 'frames/s (median)', \\"
@@ -460,29 +519,23 @@ if command -v gnuplot >/dev/null; then
   [ -s "$WORK/throughput.dat" ] && { gnuplot "$WORK/throughput.gp" 2>>"$WORK/gnuplot.err" || log "gnuplot (throughput) failed"; }
 fi
 
-# ---- versions and machine
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-CORES=$(nproc)
-MEM=$(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo)
-KERNEL=$(uname -sr)
-GXX=$(g++ --version | head -n 1)
-WSPP=$(awk '/major_version =|minor_version =|patch_version =/ { gsub(/;/,""); printf "%s%s", sep, $NF; sep="." }' /usr/include/websocketpp/version.hpp 2>/dev/null || true)
-ASIO=$(awk '/#define ASIO_VERSION / { v=$3; printf "%d.%d.%d", v/100000, (v/100)%1000, v%100 }' /usr/include/asio/version.hpp 2>/dev/null || true)
-NODE_V=$(node --version 2>/dev/null || echo n/a)
-WS_V=$( [ -n "$NODE_MODULES" ] && sed -n 's/^ *"version": "\(.*\)",*/\1/p' "$NODE_MODULES/ws/package.json" | head -n 1 || echo n/a)
-PY_V=$("$PY" --version 2>&1 | cut -d' ' -f2)
-WEBSOCKETS_V=$("$PY" -c 'import websockets; print(websockets.__version__)' 2>/dev/null || echo n/a)
-GNUPLOT_V=$(gnuplot --version 2>/dev/null || echo n/a)
-FINAL_REV=$(git -C "$ROOT" log -1 --format='%h %cs' -- final 2>/dev/null || true)
-[ -n "$(git -C "$ROOT" status --porcelain -- final 2>/dev/null)" ] && FINAL_REV="${FINAL_REV:+$FINAL_REV + }uncommitted changes"
-[ -n "$FINAL_REV" ] || FINAL_REV="working tree"
-CMD="scripts/bench.sh"; [ "$QUICK" = 1 ] && CMD="scripts/bench.sh --quick"
+# final_server at a glance (the figures another issue asked for), and how every server stopped
+GLANCE=""
+if has final; then
+  GLANCE="final_server: held $(fmt_int "${M[final,ticks1,held]}") of $(fmt_int "$T1_CONNS") and $(fmt_int "${M[final,ticks2,held]}") of $(fmt_int "$T2_CONNS") clients; RSS per idle connection $(fmt "${M[final,rss]}" 1) KB (${HS_CONNS} clients); tick lateness with $(fmt_int "$T1_CONNS") clients p50 $(fmt "${M[final,ticks1,p50]}" 2) ms, p99 $(fmt "${M[final,ticks1,p99]}" 2) ms"
+fi
+EXITS=""
+for name in "${SERVER_LIST[@]}"; do
+  total=$(cat "$RES/$name"/*.[0-9] 2>/dev/null | grep -c '^server_exit=' || true)
+  bad=$(cat "$RES/$name"/*.[0-9] 2>/dev/null | grep '^server_exit=' | grep -vc '^server_exit=0$' || true)
+  EXITS+="$(label "$name"): $((total - bad)) of $total runs exited 0 on SIGTERM. "
+done
 
 # ---- stdout table
 cell_lat() { echo "$(fmt "${M[$1,$2,p50]}" 2) / $(fmt "${M[$1,$2,p99]}" 2) / $(fmt "${M[$1,$2,max]}" 1)"; }
 {
   echo
-  echo "Runtime benchmark — $(date '+%Y-%m-%d %H:%M'), $CORES cores ($CPU_MODEL), loopback; medians of $REPS run(s)"
+  echo "Runtime benchmark — $(date -d "@$T_BEGIN" '+%Y-%m-%d %H:%M'), $CORES cores ($CPU_MODEL), loopback; medians of $REPS run(s)"
   printf '%-27s %10s %11s %12s %23s %23s %11s %13s\n' "server" "RSS/conn" "handshk/s" "fan-out/s" "late@$T1_CONNS p50/p99/max" "late@$T2_CONNS p50/p99/max" "drift" "held"
   printf '%-27s %10s %11s %12s %23s %23s %11s %13s\n' "" "KB @$HS_CONNS" "@$HS_CONNS" "@$ST_CONNS" "ms" "ms" "ms @$DR_TICKS" "@$T1_CONNS/@$T2_CONNS"
   for name in "${SERVER_LIST[@]}"; do
@@ -493,6 +546,7 @@ cell_lat() { echo "$(fmt "${M[$1,$2,p50]}" 2) / $(fmt "${M[$1,$2,p99]}" 2) / $(f
   if has raw; then
     echo "load client during the raw stress run: $(fmt "${M[raw,ccpu]}" 0)% of one core, $(fmt "${M[raw,fpr]}" 2) frames per read, read $(awk -v v="${M[raw,share]:-0}" 'BEGIN{printf "%.2f", v*100}')% of the frames the raw server wrote (server $(fmt "${M[raw,scpu]}" 0)% CPU)"
   fi
+  [ -n "$GLANCE" ] && echo "$GLANCE"
   if [ ${#GOALS[@]} -gt 0 ]; then
     echo "goals (final_server):"
     for g in "${GOALS[@]}"; do echo "$g" | awk -F'|' '{ printf "  %-62s %-44s %s\n", $2, $3, $4 }'; done
@@ -518,7 +572,7 @@ script: re-run it to refresh them.
 |---|---|
 | CPU | $CPU_MODEL, $CORES cores, $MEM |
 | OS | $KERNEL (Debian $(cat /etc/debian_version 2>/dev/null || echo ?)) |
-| run | $(date '+%Y-%m-%d %H:%M %Z'), $((T_END - T_BEGIN)) s; load average before $LOAD_BEFORE, after $LOAD_AFTER |
+| run | $(date -d "@$T_BEGIN" '+%Y-%m-%d %H:%M %Z'), $((T_END - T_BEGIN)) s; load average before $LOAD_BEFORE, after $LOAD_AFTER |
 | final_server | websocketpp $WSPP, standalone Asio $ASIO, $GXX, Release; final/ at $FINAL_REV |
 | Node ws | Node $NODE_V, ws $WS_V ($WS_SOURCE), \`tests/bench/peers/node_ws_server.js\` |
 | Python websockets | CPython $PY_V (/usr/bin/python3), websockets $WEBSOCKETS_V (Debian), \`tests/bench/peers/python_websockets_server.py\` |
@@ -558,6 +612,9 @@ EOF
     echo "Against the raw fan-out the load client had read $(awk -v v="${M[raw,share]}" 'BEGIN{printf "%.2f", v*100}')% of all the frames the server wrote by the time it stopped (the rest: the last frames in flight), with $(fmt "${M[raw,fpr]}" 2) frames per read: it keeps up with the fastest server of the machine."
   fi
   echo
+  [ -n "$GLANCE" ] && { echo "**At a glance** — $GLANCE."; echo; }
+  echo "Shutdown: $EXITS"
+  echo
   echo "![Tick lateness distribution per server]($(basename "$IMG")/bench-lateness.svg)"
   echo
   echo "![Fan-out throughput per server against the raw TCP ceiling]($(basename "$IMG")/bench-throughput.svg)"
@@ -579,6 +636,7 @@ EOF
     done
   done
   echo
+  if [ -f "$ROOT/tests/bench/analysis.md" ]; then cat "$ROOT/tests/bench/analysis.md"; echo; fi
   cat "$ROOT/tests/bench/method.md"
 } >"$DOC"
 log "wrote $DOC and $IMG/bench-*.svg"
