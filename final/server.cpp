@@ -24,19 +24,23 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 using Server = websocketpp::server<ServerConfig>;
 using Clock = std::chrono::steady_clock;
 
 // #region connections
+// When each connection's next message is due, earliest first, with one timer
+// for all of them (step 05 had a timer per connection). A pending asio wait
+// costs about 300 bytes per client, timer and operation; an entry here, 64.
+using DueTimes = std::multimap<Clock::time_point, websocketpp::connection_hdl>;
+
 // What the server remembers about each open connection, keyed by its handle.
 // The handle is a weak pointer, compared with owner_less, so the map never
 // keeps a closed connection alive.
 struct Connection {
-    explicit Connection(asio::io_context& io) : timer(io) {}
     std::string peer;  // "127.0.0.1:51040", read at open: at close the socket may already be shut down
-    asio::steady_timer timer;  // one per connection: its own schedule
-    Clock::time_point due;     // when its next message is due
+    DueTimes::iterator next_tick;  // its entry in App::due_times
 };
 using Connections = std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
 // #endregion
@@ -50,6 +54,8 @@ struct App {
     asio::io_context io;
     Server server;
     Connections connections;
+    DueTimes due_times;
+    asio::steady_timer tick_timer{io};  // waits for due_times' first entry
     asio::steady_timer ping_timer{io};
     asio::steady_timer shutdown_deadline{io};
     asio::signal_set signals{io, SIGINT, SIGTERM};
@@ -151,41 +157,69 @@ void send_tick(App& app, websocketpp::connection_hdl hdl) {
 // #endregion
 
 // #region schedule
-// Arms the connection's timer for its next message. The due time moves on by
-// whole intervals from the previous due time, never from "now", so lateness
-// does not add up; ticks missed while the server was late are skipped, not
-// sent in a burst.
-void schedule_next(App& app, websocketpp::connection_hdl hdl) {
-    Connection& connection = app.connections.find(hdl)->second;
+// Queues the connection's next message. The due time moves on by whole
+// intervals from the previous due time, never from "now", so lateness does
+// not add up; ticks missed while the server was late are skipped, not sent in
+// a burst.
+void schedule_next(App& app, websocketpp::connection_hdl hdl, Clock::time_point due) {
     const Clock::time_point now = Clock::now();
     do {
-        connection.due += app.options.interval;
-    } while (connection.due <= now);
-    connection.timer.expires_at(connection.due);
-    connection.timer.async_wait([&app, hdl](const asio::error_code& ec) {
-        // Cancelled, or already due when the connection closed: nothing to send to.
-        if (ec || app.connections.find(hdl) == app.connections.end()) return;
-        websocketpp::lib::error_code con_ec;
-        Server::connection_ptr con = app.server.get_con_from_hdl(hdl, con_ec);
-        if (con_ec || con->get_state() != websocketpp::session::state::open) return;  // closing
+        due += app.options.interval;
+    } while (due <= now);
+    app.connections.at(hdl).next_tick = app.due_times.emplace(due, hdl);
+}
+
+// Sends every message that is due, queues each connection's next one, and
+// waits for the earliest. (A new connection's first entry is due an interval
+// from now, after every other, so the timer never needs to be moved earlier.)
+void send_due_ticks(App& app) {
+    const Clock::time_point now = Clock::now();
+    while (!app.due_times.empty() && app.due_times.begin()->first <= now) {
+        const auto [due, hdl] = *app.due_times.begin();
+        app.due_times.erase(app.due_times.begin());
+        app.connections.at(hdl).next_tick = app.due_times.end();
+        Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+        if (con->get_state() != websocketpp::session::state::open) continue;  // closing: no more ticks
         send_tick(app, hdl);
-        schedule_next(app, hdl);
+        if (con->get_state() == websocketpp::session::state::open) schedule_next(app, hdl, due);
+    }
+    if (app.due_times.empty()) return;  // on_open starts it again
+    app.tick_timer.expires_at(app.due_times.begin()->first);
+    app.tick_timer.async_wait([&app](const asio::error_code& ec) {
+        if (!ec) send_due_ticks(app);
     });
+}
+
+// websocketpp keeps the handshake's request and response, every header of
+// both, for as long as the connection lives, though nothing reads them after
+// this point: about 1 KiB per client, more with a browser's long headers.
+// There is no call to drop them, so they are emptied through the const view.
+void forget_handshake(Server::connection_type& con) {
+    for (auto* message : std::initializer_list<websocketpp::http::parser::parser*>{
+             &const_cast<ServerConfig::request_type&>(con.get_request()),
+             &const_cast<ServerConfig::response_type&>(con.get_response())}) {
+        std::vector<std::string> names;
+        for (const auto& header : message->get_headers()) names.push_back(header.first);
+        for (const auto& name : names) message->remove_header(name);
+    }
 }
 
 void on_open(App& app, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
-    Connection& connection = app.connections.try_emplace(hdl, app.io).first->second;
+    Connection& connection = app.connections[hdl];
     connection.peer = con->get_remote_endpoint();
+    connection.next_tick = app.due_times.end();
+    forget_handshake(*con);
     log_line("opened: " + connection.peer + " (clients: " + std::to_string(app.connections.size()) + ")");
     if (app.shutting_down) {  // accepted just before the signal
         websocketpp::lib::error_code ignored;
         con->close(websocketpp::close::status::going_away, "server shutting down", ignored);
         return;
     }
-    connection.due = Clock::now();
     send_tick(app, hdl);
-    schedule_next(app, hdl);
+    const bool idle = app.due_times.empty();
+    schedule_next(app, hdl, Clock::now());
+    if (idle) send_due_ticks(app);  // arms the timer
 }
 // #endregion
 
@@ -195,7 +229,8 @@ void on_close(App& app, websocketpp::connection_hdl hdl) {
     auto found = app.connections.find(hdl);
     if (found == app.connections.end()) return;  // never opened
     const std::string peer = found->second.peer;
-    app.connections.erase(found);  // destroying the timer cancels its pending wait
+    if (found->second.next_tick != app.due_times.end()) app.due_times.erase(found->second.next_tick);
+    app.connections.erase(found);
     // Who ended it, and how: the peer's Close code; or the one sent without
     // waiting for an answer (websocketpp does so for 1002, 1007, 1008, 1009);
     // or 1006, no Close at all, and the cause.
@@ -255,8 +290,10 @@ void on_signal(App& app) {
     websocketpp::lib::error_code ec;
     app.server.stop_listening(ec);
     app.ping_timer.cancel();
+    app.tick_timer.cancel();
+    app.due_times.clear();
     for (auto& [hdl, connection] : app.connections) {
-        connection.timer.cancel();
+        connection.next_tick = app.due_times.end();
         app.server.close(hdl, websocketpp::close::status::going_away, "server shutting down", ec);
     }
     if (app.connections.empty()) {

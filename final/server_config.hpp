@@ -62,7 +62,7 @@ struct ServerConfig : websocketpp::config::asio {
     // used or not (websocketpp's default is 16 KiB). Clients here send
     // handshakes, pongs and the odd small message: 1 KiB holds a handshake in
     // one or two reads, and larger messages still arrive, in more reads.
-    static const std::size_t connection_read_buffer_size = 1024;
+    static const std::size_t connection_read_buffer_size = 128;
 
     struct transport_config : base::transport_config {
         using concurrency_type = type::concurrency_type;
