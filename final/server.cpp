@@ -102,15 +102,20 @@ void on_http(App& app, websocketpp::connection_hdl hdl) {
 // Called for every WebSocket handshake, before it is answered: true accepts it (101).
 bool on_validate(App& app, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    std::string refusal;
     if (con->get_resource() != "/") {
         con->set_status(websocketpp::http::status_code::not_found);
-        return false;
-    }
-    if (app.shutting_down || app.connections.size() >= app.options.max_clients) {
+        refusal = "404: no WebSocket on this path";
+    } else if (app.shutting_down) {
         con->set_status(websocketpp::http::status_code::service_unavailable);
-        return false;
+        refusal = "503: shutting down";
+    } else if (app.connections.size() >= app.options.max_clients) {
+        con->set_status(websocketpp::http::status_code::service_unavailable);
+        refusal = "503: " + std::to_string(app.connections.size()) + " clients already (--max-clients)";
     }
-    return true;
+    if (refusal.empty()) return true;
+    log_line("refused: " + con->get_remote_endpoint() + " (" + refusal + ")");
+    return false;
 }
 
 // A handshake that did not end in an open connection: refused above, timed
@@ -128,10 +133,8 @@ void on_fail(App& app, websocketpp::connection_hdl hdl) {
         }
         return;
     }
-    std::string status;
-    if (con->get_response_code() != websocketpp::http::status_code::uninitialized)
-        status = ", HTTP " + std::to_string(con->get_response_code());
-    log_line("failed: " + con->get_remote_endpoint() + " (" + ec.message() + status + ")");
+    if (ec == websocketpp::error::rejected) return;  // on_validate said why
+    log_line("failed: " + con->get_remote_endpoint() + " (" + ec.message() + ")");
 }
 // #endregion
 

@@ -1,0 +1,172 @@
+// final_client: step 07's behaviour, its options, its exit codes, and --reconnect.
+#include "final_test_support.hpp"
+#include "ws.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <string>
+
+using namespace final_test;
+
+namespace {
+
+// "reconnecting in 431 ms (attempt 1)" -> 431
+long reconnect_delay_ms(const std::string& line) {
+    static const std::regex format(R"(^reconnecting in (\d+) ms \(attempt (\d+)\)$)");
+    std::smatch match;
+    if (!std::regex_match(line, match, format)) throw std::runtime_error("not a reconnect line: " + line);
+    return std::stol(match[1]);
+}
+
+// A port nothing listens on (the server that had it is gone).
+unsigned short closed_port() {
+    ServerProcess server("final_server", server_args());
+    const unsigned short port = server.port();
+    server.send_signal(SIGTERM);
+    server.wait_exit(milliseconds(5000));
+    return port;
+}
+
+}  // namespace
+
+TEST_CASE("final_client --help names every option and every exit code") {
+    Program client("final_client", {"--help"});
+    REQUIRE(client.wait_exit(milliseconds(5000)) == 0);
+    REQUIRE(client.wait_output_closed());
+    for (const char* text : {"--count", "--reconnect", "--quiet", "0  normal close", "1  could not connect",
+                             "2  bad usage", "3  connection lost"})
+        CHECK(client.has_printed(Stream::out, text));
+}
+
+TEST_CASE("final_client: bad usage is a one-line error, the usage and exit code 2") {
+    const std::vector<std::vector<std::string>> bad_command_lines{
+        {"--bogus"}, {"--count", "0"},   {"--count", "ten"}, {"--count"},
+        {"ws://localhost:1/", "ws://localhost:2/"}, {"http://localhost:5065/"}, {"wss://localhost:5065/"},
+        {"not a url"}};
+    for (const auto& args : bad_command_lines) {
+        Program client("final_client", args);
+        INFO(client.transcript());
+        REQUIRE(client.wait_exit(milliseconds(5000)) == 2);
+        REQUIRE(client.wait_output_closed());
+        const auto errors = client.lines(Stream::err);
+        REQUIRE(errors.size() == 3);
+        CHECK(errors[0].rfind("final_client: ", 0) == 0);
+        CHECK(errors[1].rfind("Usage: final_client", 0) == 0);
+        CHECK(client.lines(Stream::out).empty());
+    }
+}
+
+TEST_CASE("final_client --count 3 prints three ticks, closes with 1000 and exits 0") {
+    ServerProcess server("final_server", server_args());
+    Program client("final_client", {server.ws_url(), "--count", "3"});
+    REQUIRE(client.wait_exit(milliseconds(10000)) == 0);
+    REQUIRE(client.wait_output_closed());
+    const auto lines = client.lines(Stream::out);
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[0] == "Connected to " + server.ws_url());
+    for (std::size_t i = 1; i < lines.size(); ++i) CHECK(is_tick(lines[i]));
+    server.wait_for_line(Stream::out, "(code 1000; clients: 0)");
+}
+
+TEST_CASE("final_client --quiet prints the messages and nothing else") {
+    ServerProcess server("final_server", server_args());
+    Program client("final_client", {server.ws_url(), "--count", "2", "--quiet"});
+    REQUIRE(client.wait_exit(milliseconds(10000)) == 0);
+    REQUIRE(client.wait_output_closed());
+    const auto lines = client.lines(Stream::out);
+    REQUIRE(lines.size() == 2);
+    CHECK(is_tick(lines[0]));
+    CHECK(is_tick(lines[1]));
+    CHECK(client.lines(Stream::err).empty());
+}
+
+TEST_CASE("final_client exits 1 when nothing listens, and when the handshake is refused") {
+    SECTION("nothing listens") {
+        Program client("final_client", {"ws://127.0.0.1:" + std::to_string(closed_port()) + "/"});
+        REQUIRE(client.wait_exit(milliseconds(10000)) == 1);
+        REQUIRE(client.wait_output_closed());
+        CHECK(client.has_printed(Stream::err, "cannot connect to"));
+    }
+    SECTION("the handshake is refused, even with --reconnect: asking again would get the same 404") {
+        ServerProcess server("final_server", server_args());
+        Program client("final_client", {server.ws_url("/elsewhere"), "--reconnect"});
+        REQUIRE(client.wait_exit(milliseconds(10000)) == 1);
+        REQUIRE(client.wait_output_closed());
+        CHECK(client.has_printed(Stream::err, "the server answered HTTP 404"));
+    }
+}
+
+TEST_CASE("final_client exits 3 when the server dies and 0 when it shuts down with 1001") {
+    SECTION("killed: no Close frame, connection lost") {
+        ServerProcess server("final_server", server_args());
+        Program client("final_client", {server.ws_url()});
+        client.wait_for_line(Stream::out, "C++ Rocks");
+        server.send_signal(SIGKILL);
+        REQUIRE(client.wait_exit(milliseconds(10000)) == 3);
+        REQUIRE(client.wait_output_closed());
+        CHECK(client.has_printed(Stream::err, "lost"));
+    }
+    SECTION("SIGTERM: the server says goodbye with 1001") {
+        ServerProcess server("final_server", server_args());
+        Program client("final_client", {server.ws_url()});
+        client.wait_for_line(Stream::out, "C++ Rocks");
+        server.send_signal(SIGTERM);
+        REQUIRE(client.wait_exit(milliseconds(10000)) == 0);
+        REQUIRE(client.wait_output_closed());
+        CHECK(client.has_printed(Stream::err, "connection closed: code 1001"));
+        CHECK(server.wait_exit(milliseconds(5000)) == 0);
+    }
+}
+
+TEST_CASE("Ctrl+C closes final_client's connection with 1000 and exits 0") {
+    ServerProcess server("final_server", server_args());
+    Program client("final_client", {server.ws_url()});
+    client.wait_for_line(Stream::out, "C++ Rocks");
+    client.send_signal(SIGINT);
+    REQUIRE(client.wait_exit(milliseconds(10000)) == 0);
+    server.wait_for_line(Stream::out, "(code 1000; clients: 0)");
+}
+
+TEST_CASE("final_client --reconnect comes back after the server restarts on the same port") {
+    std::optional<ServerProcess> server(std::in_place, "final_server", server_args());
+    const unsigned short port = server->port();
+    const std::string url = server->ws_url();
+    Program client("final_client", {url, "--reconnect"});
+    client.wait_for_line(Stream::out, "Connected to ");
+    client.wait_for_line(Stream::out, "C++ Rocks");
+
+    server->send_signal(SIGTERM);
+    REQUIRE(server->wait_exit(milliseconds(5000)) == 0);
+    server.reset();
+    client.wait_for_line(Stream::err, "connection closed: code 1001");
+    client.wait_for_line(Stream::err, "reconnecting in ");
+
+    server.emplace("final_server", std::vector<std::string>{"--port", std::to_string(port), "--interval-ms", "100"});
+    client.wait_for_line(Stream::out, "Connected to ", milliseconds(10000));
+    client.wait_for_line(Stream::out, "C++ Rocks");
+    server->wait_for_line(Stream::out, "opened: ");
+
+    client.send_signal(SIGINT);
+    REQUIRE(client.wait_exit(milliseconds(10000)) == 0);
+}
+
+TEST_CASE("final_client --reconnect backs off 0.5 s, 1 s, 2 s with jitter, and Ctrl+C ends it with 0") {
+    Program client("final_client", {"ws://127.0.0.1:" + std::to_string(closed_port()) + "/", "--reconnect"});
+    std::vector<long> delays;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        const std::string line = client.wait_for_line(Stream::err, "reconnecting in ", milliseconds(10000));
+        CHECK(line.find("(attempt " + std::to_string(attempt) + ")") != std::string::npos);
+        delays.push_back(reconnect_delay_ms(line));
+    }
+    // Each attempt's delay: a random 75-100 % of 0.5 s, 1 s, 2 s.
+    CHECK(delays[0] >= 375);
+    CHECK(delays[0] <= 500);
+    CHECK(delays[1] >= 750);
+    CHECK(delays[1] <= 1000);
+    CHECK(delays[2] >= 1500);
+    CHECK(delays[2] <= 2000);
+    CHECK(client.has_printed(Stream::err, "cannot connect to "));
+    client.send_signal(SIGINT);
+    REQUIRE(client.wait_exit(milliseconds(5000)) == 0);
+}
