@@ -134,6 +134,8 @@ void on_fail(App& app, websocketpp::connection_hdl hdl) {
         return;
     }
     if (ec == websocketpp::error::rejected) return;  // on_validate said why
+    if (ec == asio::error::operation_aborted || ec == websocketpp::error::operation_canceled)
+        return;  // the accept waiting for the next client, cancelled by the shutdown
     log_line("failed: " + con->get_remote_endpoint() + " (" + ec.message() + ")");
 }
 // #endregion
