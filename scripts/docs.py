@@ -8,6 +8,8 @@ is rewritten by this tool:
     <!-- end -->
     <!-- diff 04 05 server.cpp -->                            what step 05 changed in server.cpp
     <!-- end -->
+    <!-- stat 07 final -->                                    lines added and removed, per file
+    <!-- end -->
 
 A region in a source is the lines between `// #region NAME` and `// #endregion`;
 marker lines never appear in the docs. Steps are named by number (`05`) or `final`.
@@ -23,7 +25,7 @@ import textwrap
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-BLOCK = re.compile(r"^(<!-- (include|diff) ([^>]*?) -->\n)(.*?)^(<!-- end -->)$", re.M | re.S)
+BLOCK = re.compile(r"^(<!-- (include|diff|stat) ([^>]*?) -->\n)(.*?)^(<!-- end -->)$", re.M | re.S)
 REGION_START = re.compile(r"^\s*// #region (\S+)\s*$")
 REGION_END = re.compile(r"^\s*// #endregion\s*$")
 LANGUAGES = {".cpp": "cpp", ".hpp": "cpp", ".sh": "bash", ".txt": "cmake", ".py": "python", ".js": "javascript"}
@@ -97,10 +99,35 @@ def render_diff(argument):
     return fenced("diff", diff or ["(no change)"])
 
 
+def render_stat(argument):
+    parts = argument.split()
+    if len(parts) != 2:
+        raise DocsError(f"stat takes OLD NEW, not '{argument}'")
+    old_dir, new_dir = step_dir(parts[0]), step_dir(parts[1])
+    names = sorted({p.name for p in old_dir.iterdir() if p.is_file()} | {p.name for p in new_dir.iterdir() if p.is_file()})
+    rows, total_added, total_removed = [], 0, 0
+    for name in names:
+        old = without_markers(source_lines(old_dir / name)) if (old_dir / name).exists() else []
+        new = without_markers(source_lines(new_dir / name)) if (new_dir / name).exists() else []
+        diff = list(difflib.unified_diff(old, new, lineterm="", n=0))[2:]
+        added = sum(1 for line in diff if line.startswith("+"))
+        removed = sum(1 for line in diff if line.startswith("-"))
+        if added or removed:
+            status = "new" if not (old_dir / name).exists() else "gone" if not (new_dir / name).exists() else ""
+            rows.append(f"{name:<22} {'+' + str(added):>6} {'-' + str(removed):>6}  {status}".rstrip())
+            total_added, total_removed = total_added + added, total_removed + removed
+    header = f"{old_dir.relative_to(ROOT)} -> {new_dir.relative_to(ROOT)}"
+    rows.append(f"{'total':<22} {'+' + str(total_added):>6} {'-' + str(total_removed):>6}")
+    return fenced("text", [header] + rows)
+
+
+RENDERERS = {"include": render_include, "diff": render_diff, "stat": render_stat}
+
+
 def render(text):
     def replace(match):
         kind, argument = match.group(2), match.group(3).strip()
-        body = render_include(argument) if kind == "include" else render_diff(argument)
+        body = RENDERERS[kind](argument)
         return match.group(1) + body + match.group(5)
     return BLOCK.sub(replace, text)
 
