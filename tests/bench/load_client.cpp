@@ -200,8 +200,8 @@ struct Conn {
 };
 
 struct Worker {
-    Worker(const Options& o, Shared& s, int id, int quota, int concurrency)
-        : opt(o), shared(s), index(id), quota(quota), concurrency(concurrency) {}
+    Worker(const Options& o, Shared& s, int id, int quota_, int concurrency_)
+        : opt(o), shared(s), index(id), quota(quota_), concurrency(concurrency_) {}
     const Options& opt;
     Shared& shared;
     int index;
@@ -514,6 +514,8 @@ int main(int argc, char** argv) {
     const long rss_before = o.server_pid ? read_rss_kb(o.server_pid) : -1;
 
     // --- connect phase -------------------------------------------------------
+    const double cpu_start = self_cpu_s();
+    const double server_cpu_start = o.server_pid ? read_proc_cpu_s(o.server_pid) : 0;
     const std::int64_t t_start = now_ns();
     std::vector<std::thread> threads;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -530,6 +532,11 @@ int main(int argc, char** argv) {
     const int ok = shared.ok.load();
     const std::int64_t t_last_open = shared.last_open_ns.load();
     const double connect_s = static_cast<double>((ok ? t_last_open : t_ready) - t_start) / 1e9;
+    // CPU over the connect phase (100 = one core): is either side saturated while handshaking?
+    const double connect_wall_s = static_cast<double>(t_ready - t_start) / 1e9;
+    const double connect_cpu_pct = 100.0 * (self_cpu_s() - cpu_start) / connect_wall_s;
+    const double server_connect_cpu_pct =
+        o.server_pid ? 100.0 * (read_proc_cpu_s(o.server_pid) - server_cpu_start) / connect_wall_s : 0.0;
 
     std::cout << "mode=" << o.mode << "\n"
               << "schedule=" << o.schedule << "\n"
@@ -541,7 +548,9 @@ int main(int argc, char** argv) {
               << "connect_seconds=" << connect_s << "\n"
               << "handshakes_per_sec=" << (connect_s > 0 ? ok / connect_s : 0.0) << "\n"
               << "threads=" << o.threads << "\n"
-              << "concurrency=" << o.concurrency << "\n";
+              << "concurrency=" << o.concurrency << "\n"
+              << "connect_client_cpu_pct=" << connect_cpu_pct << "\n";
+    if (o.server_pid) std::cout << "connect_server_cpu_pct=" << server_connect_cpu_pct << "\n";
 
     // --- measurement phase ---------------------------------------------------
     const double I_ns = o.interval_ms * 1e6;
