@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <algorithm>
@@ -182,10 +181,9 @@ std::vector<std::string> console_reports(const std::vector<std::string>& lines) 
 // The messages of messages.py / node_server.js.
 std::string counted(std::size_t size) {
     std::string text;
-    char piece[16];
     for (std::size_t i = 0; i < size / 8; ++i) {
-        std::snprintf(piece, sizeof piece, "%07zu,", i);
-        text += piece;
+        const std::string number = std::to_string(i);  // "%07zu,": at most 7 digits here
+        text += std::string(7 - std::min<std::size_t>(7, number.size()), '0') + number + ",";
     }
     return text;
 }
