@@ -60,8 +60,8 @@ struct ServerConfig : websocketpp::config::asio {
 
     // Every connection carries a read buffer of this size inside its object,
     // used or not (websocketpp's default is 16 KiB). Clients here send
-    // handshakes, pongs and the odd small message: 1 KiB holds a handshake in
-    // one or two reads, and larger messages still arrive, in more reads.
+    // handshakes, pongs and the odd small message: 128 bytes take a handshake
+    // in a few reads, and larger messages still arrive, in more reads.
     static const std::size_t connection_read_buffer_size = 128;
 
     struct transport_config : base::transport_config {
