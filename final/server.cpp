@@ -102,11 +102,28 @@ void on_http(App& app, websocketpp::connection_hdl hdl) {
 // #endregion
 
 // #region handshake
+// RFC 6455 4.2.1: the key is 16 random bytes in base64, so 22 base64 digits
+// and "==". websocketpp hashes whatever it is given; a server must refuse it.
+bool is_websocket_key(const std::string& key) {
+    static const std::string digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (key.size() != 24 || key.compare(22, 2, "==") != 0) return false;
+    // The last digit carries 2 bits of the 16th byte and 4 bits of padding, which must be zero.
+    return key.find_first_not_of(digits) == 22 && digits.find(key[21]) % 16 == 0;
+}
+
 // Called for every WebSocket handshake, before it is answered: true accepts it (101).
 bool on_validate(App& app, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
     std::string refusal;
-    if (con->get_resource() != "/") {
+    if (con->get_request_header("Sec-WebSocket-Version") != "13") {
+        // websocketpp still speaks drafts of 2010-2011 (no ping, no close codes): RFC 6455 clients only.
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->replace_header("Sec-WebSocket-Version", "13");
+        refusal = "400: not WebSocket version 13";
+    } else if (!is_websocket_key(con->get_request_header("Sec-WebSocket-Key"))) {
+        con->set_status(websocketpp::http::status_code::bad_request);
+        refusal = "400: malformed Sec-WebSocket-Key";
+    } else if (con->get_resource() != "/") {
         con->set_status(websocketpp::http::status_code::not_found);
         refusal = "404: no WebSocket on this path";
     } else if (app.shutting_down) {
@@ -144,6 +161,20 @@ void on_fail(App& app, websocketpp::connection_hdl hdl) {
 // #endregion
 
 // #region send
+// websocketpp queues without limit: a client that stops reading would hold
+// more memory with every message for it. Past the limit it is closed with 1008
+// (and gets nothing more). Returns whether it is still within the limit.
+bool within_send_limit(App& app, Server::connection_ptr con, websocketpp::connection_hdl hdl) {
+    if (con->get_buffered_amount() <= app.options.max_buffered_bytes) return true;
+    if (con->get_state() == websocketpp::session::state::open) {
+        log_line("too slow: " + app.connections.at(hdl).peer + " has " + std::to_string(con->get_buffered_amount()) +
+                 " bytes queued; closing it with 1008");
+        websocketpp::lib::error_code ec;
+        con->close(websocketpp::close::status::policy_violation, "too slow: messages not read", ec);
+    }
+    return false;
+}
+
 void send_tick(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
@@ -154,13 +185,15 @@ void send_tick(App& app, websocketpp::connection_hdl hdl) {
         log_error("send to " + app.connections.at(hdl).peer + " failed: " + ec.message());
         return;
     }
-    // websocketpp queues without limit: a client that stops reading would hold
-    // more memory every tick. Past the limit it is closed (its ticks stop here).
-    if (con->get_buffered_amount() > app.options.max_buffered_bytes) {
-        log_line("too slow: " + app.connections.at(hdl).peer + " has " + std::to_string(con->get_buffered_amount()) +
-                 " bytes queued; closing it with 1008");
-        con->close(websocketpp::close::status::policy_violation, "too slow: messages not read", ec);
-    }
+    within_send_limit(app, con, hdl);
+}
+
+// websocketpp answers every ping with a pong, queued like a tick: a client
+// that floods pings and never reads is a slow reader too. True lets the pong go.
+bool on_ping(App& app, websocketpp::connection_hdl hdl) {
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    return !ec && app.connections.count(hdl) == 1 && within_send_limit(app, con, hdl);
 }
 // #endregion
 
@@ -426,6 +459,7 @@ int main(int argc, char* argv[]) {
     server.set_fail_handler([&app](websocketpp::connection_hdl hdl) { on_fail(app, hdl); });
     server.set_open_handler([&app](websocketpp::connection_hdl hdl) { on_open(app, hdl); });
     server.set_close_handler([&app](websocketpp::connection_hdl hdl) { on_close(app, hdl); });
+    server.set_ping_handler([&app](websocketpp::connection_hdl hdl, const std::string&) { return on_ping(app, hdl); });
     server.set_pong_handler([&app](websocketpp::connection_hdl hdl, const std::string&) { on_pong(app, hdl); });
     // #endregion
 

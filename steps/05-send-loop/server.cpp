@@ -130,6 +130,17 @@ int main(int argc, char* argv[]) {
     server.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(server, connections, hdl); });
     // #endregion
 
+    // #region shutdown
+    // Ctrl+C or SIGTERM: stop accepting, let run() return, exit 0. Set up before the
+    // listening line, so that a signal sent the moment it appears is already handled.
+    asio::signal_set signals(server.get_io_service(), SIGINT, SIGTERM);
+    signals.async_wait([&server](const asio::error_code&, int) {
+        websocketpp::lib::error_code ignored;
+        server.stop_listening(ignored);
+        server.stop();
+    });
+    // #endregion
+
     // #region listen
     // IPv4 loopback, stated explicitly: listen(port) alone would bind IPv6 dual-stack.
     websocketpp::lib::error_code ec;
@@ -142,16 +153,6 @@ int main(int argc, char* argv[]) {
     asio::error_code local_ec;
     std::cout << "Now listening on: http://localhost:"
               << server.get_local_endpoint(local_ec).port() << std::endl;
-    // #endregion
-
-    // #region shutdown
-    // Ctrl+C or SIGTERM: stop accepting, let run() return, exit 0.
-    asio::signal_set signals(server.get_io_service(), SIGINT, SIGTERM);
-    signals.async_wait([&server](const asio::error_code&, int) {
-        websocketpp::lib::error_code ignored;
-        server.stop_listening(ignored);
-        server.stop();
-    });
     // #endregion
 
     server.run();

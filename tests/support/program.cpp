@@ -203,8 +203,10 @@ void Program::send_signal(int signal_number) {
 }
 
 std::optional<int> Program::wait_exit(milliseconds timeout) {
+    // Also waits (within the same deadline) for the last lines to be read, so
+    // that a test may assert on everything the program printed once it exited.
     std::unique_lock<std::mutex> lock(state_->mutex);
-    state_->changed.wait_for(lock, timeout, [&] { return state_->exit_code.has_value(); });
+    state_->changed.wait_for(lock, timeout, [&] { return state_->exit_code && state_->output_closed; });
     return state_->exit_code;
 }
 

@@ -41,10 +41,10 @@ public:
 
     void send_signal(int signal_number);
     // Exit code (or 128 + signal, as a shell shows it), nullopt if still running.
+    // Once it returns a code, every line the program printed has been read
+    // (unless something it started keeps its output open past the deadline).
     std::optional<int> wait_exit(milliseconds timeout);
-    // True once both stdout and stderr are closed and every line is read: after
-    // wait_exit, call this before asserting on *all* the lines (the exit can be
-    // seen before the last lines are read).
+    // True once both stdout and stderr are closed and every line is read.
     bool wait_output_closed(milliseconds timeout = milliseconds(5000));
     // Everything printed so far, for failure messages.
     std::string transcript() const;
