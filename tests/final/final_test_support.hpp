@@ -2,8 +2,8 @@
 #pragma once
 
 #include "program.hpp"
+#include "tick.hpp"
 
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -16,11 +16,6 @@ inline std::vector<std::string> server_args(std::vector<std::string> extra = {})
     std::vector<std::string> args{"--port", "0", "--interval-ms", "100"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
-}
-
-inline bool is_tick(const std::string& message) {
-    static const std::regex format(R"(^C\+\+ Rocks -> \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$)");
-    return std::regex_match(message, format);
 }
 
 inline long long ms(Clock::duration duration) {

@@ -5,6 +5,7 @@
 
 #include "frames.hpp"
 #include "program.hpp"
+#include "tick.hpp"
 #include "tcp.hpp"
 #include "ws.hpp"
 
@@ -12,7 +13,6 @@
 
 #include <csignal>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -30,11 +30,6 @@ inline std::vector<std::string> server_args(std::vector<std::string> extra = {})
                                   "--handshake-timeout-ms", std::to_string(handshake_timeout.count())};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
-}
-
-inline bool is_tick(const std::string& message) {
-    static const std::regex format(R"(^C\+\+ Rocks -> \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$)");
-    return std::regex_match(message, format);
 }
 
 inline long long ms(Clock::duration duration) { return std::chrono::duration_cast<milliseconds>(duration).count(); }

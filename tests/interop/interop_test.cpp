@@ -5,6 +5,7 @@
 // the libraries. A missing peer skips its test (exit 77) unless
 // WSTEST_INTEROP_REQUIRED is set, as scripts/interop.sh does: then it fails.
 #include "program.hpp"
+#include "tick.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -100,11 +101,6 @@ PeerReport parse_report(const std::vector<std::string>& lines) {
         }
     }
     return report;
-}
-
-bool is_tick(const std::string& text) {
-    static const std::regex format(R"(^C\+\+ Rocks -> \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$)");
-    return std::regex_match(text, format);
 }
 
 constexpr long long interval_ms = 250;

@@ -1,6 +1,7 @@
 // Step 04: on open the server sends one text message,
 // "C++ Rocks -> YYYY-MM-DD HH:MM:SS" in local time, and nothing more.
 #include "program.hpp"
+#include "tick.hpp"
 #include "ws.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,28 +9,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <optional>
-#include <regex>
 #include <string>
 
 using namespace wstest;
 
 namespace {
-
-// The time a message names, as seconds since the epoch read in local time; nullopt if malformed.
-std::optional<std::time_t> stamped_time(const std::string& message) {
-    static const std::regex format(R"(^C\+\+ Rocks -> (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$)");
-    std::smatch match;
-    if (!std::regex_match(message, match, format)) return std::nullopt;
-    std::tm local{};
-    local.tm_year = std::stoi(match[1]) - 1900;
-    local.tm_mon = std::stoi(match[2]) - 1;
-    local.tm_mday = std::stoi(match[3]);
-    local.tm_hour = std::stoi(match[4]);
-    local.tm_min = std::stoi(match[5]);
-    local.tm_sec = std::stoi(match[6]);
-    local.tm_isdst = -1;
-    return std::mktime(&local);
-}
 
 // Sets TZ for this process and the servers it starts, restoring it afterwards.
 class TimeZone {
@@ -60,7 +44,7 @@ TEST_CASE("exactly one text message arrives, and nothing more within 1.5 s") {
     REQUIRE(message);
     CHECK(message->is_text);
     INFO("message: " << message->payload);
-    CHECK(stamped_time(message->payload));
+    CHECK(tick_time(message->payload));
 
     CHECK_FALSE(client.next_message(milliseconds(1500)));
     client.close(1000);
@@ -81,7 +65,7 @@ TEST_CASE("the message names the server's local time, on a 24-hour clock") {
     const std::time_t after = std::time(nullptr);
     REQUIRE(message);
     INFO("message: " << message->payload);
-    auto stamp = stamped_time(message->payload);
+    auto stamp = tick_time(message->payload);
     REQUIRE(stamp);
     CHECK(*stamp >= before);
     CHECK(*stamp <= after);

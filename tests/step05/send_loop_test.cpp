@@ -2,6 +2,7 @@
 // fixed schedule (open + k s) until it closes; closed connections are
 // forgotten at once and the server keeps serving the others.
 #include "program.hpp"
+#include "tick.hpp"
 #include "ws.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,7 +10,6 @@
 #include <csignal>
 #include <ctime>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,22 +18,6 @@ using namespace wstest;
 using std::chrono::duration_cast;
 
 namespace {
-
-// The time a message names (local time, whole seconds); nullopt if the text is malformed.
-std::optional<std::time_t> stamped_time(const std::string& message) {
-    static const std::regex format(R"(^C\+\+ Rocks -> (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$)");
-    std::smatch match;
-    if (!std::regex_match(message, match, format)) return std::nullopt;
-    std::tm local{};
-    local.tm_year = std::stoi(match[1]) - 1900;
-    local.tm_mon = std::stoi(match[2]) - 1;
-    local.tm_mday = std::stoi(match[3]);
-    local.tm_hour = std::stoi(match[4]);
-    local.tm_min = std::stoi(match[5]);
-    local.tm_sec = std::stoi(match[6]);
-    local.tm_isdst = -1;
-    return std::mktime(&local);
-}
 
 long long ms(Clock::duration duration) { return duration_cast<milliseconds>(duration).count(); }
 
@@ -46,7 +30,7 @@ std::vector<WsMessage> receive_ticks(WsClient& client, int count) {
         REQUIRE(message);
         INFO("message: " << message->payload);
         CHECK(message->is_text);
-        CHECK(stamped_time(message->payload));
+        CHECK(tick_time(message->payload));
         messages.push_back(*message);
     }
     return messages;
@@ -81,7 +65,7 @@ TEST_CASE("messages arrive at once, then once a second, on schedule") {
     CHECK(span >= 2750);
     CHECK(span <= 3250);
     // Each message is made when it is sent, not once at open.
-    const std::time_t stamp_span = *stamped_time(messages[3].payload) - *stamped_time(messages[0].payload);
+    const std::time_t stamp_span = *tick_time(messages[3].payload) - *tick_time(messages[0].payload);
     CHECK(stamp_span >= 2);
     CHECK(stamp_span <= 4);
 }
