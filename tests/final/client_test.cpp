@@ -2,7 +2,7 @@
 #include "final_test_support.hpp"
 #include "ws.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <csignal>
 #include <string>

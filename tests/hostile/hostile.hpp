@@ -9,7 +9,7 @@
 #include "tcp.hpp"
 #include "ws.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <csignal>
 #include <memory>

@@ -7,7 +7,7 @@
 #include "program.hpp"
 #include "tick.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <unistd.h>
 

@@ -2,7 +2,7 @@
 #include "program.hpp"
 #include "tcp.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <csignal>
 

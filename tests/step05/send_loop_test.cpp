@@ -5,7 +5,7 @@
 #include "tick.hpp"
 #include "ws.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <csignal>
 #include <ctime>

@@ -3,7 +3,7 @@
 #include "program.hpp"
 #include "ws.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <optional>
 

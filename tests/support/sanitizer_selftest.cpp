@@ -3,7 +3,7 @@
 #include "program.hpp"
 #include "sanitizer_reports.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 using namespace wstest;
 
@@ -53,9 +53,9 @@ std::string report_of(const char* mode) {
 
 #if defined(__SANITIZE_ADDRESS__)
 TEST_CASE("ASan, LSan and UBSan reports of a child program are caught") {
-    CHECK_THAT(report_of("use-after-free"), Catch::Contains("ERROR: AddressSanitizer: heap-use-after-free"));
-    CHECK_THAT(report_of("leak"), Catch::Contains("ERROR: LeakSanitizer: detected memory leaks"));
-    CHECK_THAT(report_of("signed-overflow"), Catch::Contains("runtime error: signed integer overflow"));
+    CHECK_THAT(report_of("use-after-free"), contains_text("ERROR: AddressSanitizer: heap-use-after-free"));
+    CHECK_THAT(report_of("leak"), contains_text("ERROR: LeakSanitizer: detected memory leaks"));
+    CHECK_THAT(report_of("signed-overflow"), contains_text("runtime error: signed integer overflow"));
 }
 
 TEST_CASE("a leak in a server that runs until the test lets go is caught (SIGTERM, then LSan at exit)") {
@@ -66,11 +66,11 @@ TEST_CASE("a leak in a server that runs until the test lets go is caught (SIGTER
     }
     auto reports = take_child_sanitizer_reports();
     REQUIRE(reports.size() == 1);
-    CHECK_THAT(reports[0].transcript, Catch::Contains("ERROR: LeakSanitizer: detected memory leaks"));
+    CHECK_THAT(reports[0].transcript, contains_text("ERROR: LeakSanitizer: detected memory leaks"));
 }
 #else
 TEST_CASE("TSan reports of a child program are caught") {
-    CHECK_THAT(report_of("race"), Catch::Contains("WARNING: ThreadSanitizer: data race"));
+    CHECK_THAT(report_of("race"), contains_text("WARNING: ThreadSanitizer: data race"));
 }
 #endif
 #endif

@@ -4,7 +4,7 @@
 #include "tcp.hpp"
 #include "ws.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <csignal>
 
@@ -60,7 +60,7 @@ TEST_CASE("Program reports exit codes and signals, and bounded waits fail loudly
     CHECK(shell.wait_for_line(Stream::err, "err") == "err");
     CHECK(shell.wait_exit(milliseconds(5000)) == 3);
     CHECK_THROWS_WITH(shell.wait_for_line(Stream::out, "never", milliseconds(100)),
-                      Catch::Contains("before the program closed its output"));
+                      contains_text("before the program closed its output"));
 
     Program sleeper("/bin/sleep", {"30"});
     CHECK_FALSE(sleeper.wait_exit(milliseconds(50)));
