@@ -140,6 +140,41 @@ long read_rss_kb(int pid) {
     return -1;
 }
 
+// utime and stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat).
+struct ProcCpu {
+    double user = 0, sys = 0;
+};
+ProcCpu read_proc_cpu(int pid) {
+    ProcCpu cpu;
+    if (pid == 0) return cpu;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = s.rfind(')');
+    if (close == std::string::npos) return cpu;
+    std::istringstream rest(s.substr(close + 2));
+    std::string field;
+    const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+    for (int i = 3; i <= 15 && rest >> field; ++i) {  // field 3 is the state
+        if (i == 14) cpu.user = static_cast<double>(std::stoull(field)) / hz;
+        if (i == 15) cpu.sys = static_cast<double>(std::stoull(field)) / hz;
+    }
+    return cpu;
+}
+
+// The whole machine's CPU time by kind, in clock ticks (first line of /proc/stat):
+// user+nice, system, irq+softirq, idle+iowait.
+struct MachineCpu {
+    double user = 0, sys = 0, softirq = 0, idle = 0;
+};
+MachineCpu read_machine_cpu() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    double v[8] = {};
+    in >> cpu;
+    for (double& x : v) in >> x;
+    return {v[0] + v[1], v[2], v[5] + v[6], v[3] + v[4]};
+}
+
 // utime + stime of a process, in seconds.
 double read_proc_cpu_s(int pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -516,6 +551,7 @@ int main(int argc, char** argv) {
     // --- connect phase -------------------------------------------------------
     const double cpu_start = self_cpu_s();
     const double server_cpu_start = o.server_pid ? read_proc_cpu_s(o.server_pid) : 0;
+    const ProcCpu server_connect0 = read_proc_cpu(o.server_pid);
     const std::int64_t t_start = now_ns();
     std::vector<std::thread> threads;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -550,7 +586,14 @@ int main(int argc, char** argv) {
               << "threads=" << o.threads << "\n"
               << "concurrency=" << o.concurrency << "\n"
               << "connect_client_cpu_pct=" << connect_cpu_pct << "\n";
-    if (o.server_pid) std::cout << "connect_server_cpu_pct=" << server_connect_cpu_pct << "\n";
+    if (o.server_pid) {
+        // CPU seconds, for figures per handshake (user = the server's code,
+        // sys = the kernel working on its behalf: system calls, TCP)
+        const ProcCpu server_connect1 = read_proc_cpu(o.server_pid);
+        std::cout << "connect_server_cpu_pct=" << server_connect_cpu_pct << "\n"
+                  << "connect_server_user_s=" << server_connect1.user - server_connect0.user << "\n"
+                  << "connect_server_sys_s=" << server_connect1.sys - server_connect0.sys << "\n";
+    }
 
     // --- measurement phase ---------------------------------------------------
     const double I_ns = o.interval_ms * 1e6;
@@ -576,6 +619,8 @@ int main(int argc, char** argv) {
         }
         const double cpu0 = self_cpu_s();
         const double scpu0 = o.server_pid ? read_proc_cpu_s(o.server_pid) : 0;
+        const ProcCpu split0 = read_proc_cpu(o.server_pid);
+        const MachineCpu m0 = read_machine_cpu();
         const std::int64_t tw0 = now_ns();
         sleep_until_ns(w1);
         long f1 = 0, r1 = 0;
@@ -585,16 +630,40 @@ int main(int argc, char** argv) {
         }
         const double cpu1 = self_cpu_s();
         const double scpu1 = o.server_pid ? read_proc_cpu_s(o.server_pid) : 0;
+        const ProcCpu split1 = read_proc_cpu(o.server_pid);
+        const MachineCpu m1 = read_machine_cpu();
         const double secs = static_cast<double>(now_ns() - tw0) / 1e9;
         std::cout << "frames=" << (f1 - f0) << "\n"
                   << "frames_per_sec=" << static_cast<double>(f1 - f0) / secs << "\n"
                   << "frames_per_read=" << (r1 > r0 ? static_cast<double>(f1 - f0) / static_cast<double>(r1 - r0) : 0.0)
                   << "\n"
                   << "client_cpu_pct=" << 100.0 * (cpu1 - cpu0) / secs << "\n";
-        if (o.server_pid) std::cout << "server_cpu_pct=" << 100.0 * (scpu1 - scpu0) / secs << "\n";
+        if (o.server_pid)
+            std::cout << "server_cpu_pct=" << 100.0 * (scpu1 - scpu0) / secs << "\n"
+                      << "server_user_s=" << split1.user - split0.user << "\n"
+                      << "server_sys_s=" << split1.sys - split0.sys << "\n";
+        // The machine's time by kind over the window: how much went to the kernel
+        // (system calls, and the softirq work of loopback TCP that no task is billed for).
+        const double total = (m1.user - m0.user) + (m1.sys - m0.sys) + (m1.softirq - m0.softirq) +
+                             (m1.idle - m0.idle);
+        if (total > 0)
+            std::cout << "window_seconds=" << secs << "\n"
+                      << "machine_user_pct=" << 100.0 * (m1.user - m0.user) / total << "\n"
+                      << "machine_sys_pct=" << 100.0 * (m1.sys - m0.sys) / total << "\n"
+                      << "machine_softirq_pct=" << 100.0 * (m1.softirq - m0.softirq) / total << "\n"
+                      << "machine_idle_pct=" << 100.0 * (m1.idle - m0.idle) / total << "\n";
     } else if (o.mode == "ticks") {
         w0 = t_ready + static_cast<std::int64_t>(o.warmup_s * 1e9);
         w1 = w0 + static_cast<std::int64_t>(o.duration_s * 1e9);
+        // The server's CPU over the window: N idle clients getting one tick per interval.
+        sleep_until_ns(w0);
+        const ProcCpu idle0 = read_proc_cpu(o.server_pid);
+        sleep_until_ns(w1);
+        const ProcCpu idle1 = read_proc_cpu(o.server_pid);
+        if (o.server_pid)
+            std::cout << "window_seconds=" << static_cast<double>(w1 - w0) / 1e9 << "\n"
+                      << "window_server_user_s=" << idle1.user - idle0.user << "\n"
+                      << "window_server_sys_s=" << idle1.sys - idle0.sys << "\n";
         sleep_until_ns(w1 + static_cast<std::int64_t>(o.grace_s * 1e9));
     } else {  // drift
         const double budget_s = o.drift_ticks * o.interval_ms / 1000.0 * 1.5 + 10;
