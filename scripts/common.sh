@@ -1,16 +1,34 @@
-# Sourced by the scripts: where things are, and one way to configure and build.
+# Sourced by the scripts: where things are, and one way to set up, configure and build.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+JOBS=${JOBS:-$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
 
-# build [target...]: configure once (or when CMake asks), then build incrementally.
+# setup [--tests] [PACKAGE...]: install what is missing (scripts/setup.sh),
+# unless SKIP_SETUP=1 says you have done it yourself.
+setup() {
+  [ -n "${SKIP_SETUP:-}" ] || "$ROOT/scripts/setup.sh" "$@"
+}
+
+# build [target...]: configure once (or when CMake asks), then build
+# incrementally, with CMake's percentages as progress. Configure's output goes
+# to a log; only our own "wsdemo:" lines are shown, or all of it if it fails.
 build() {
   local werror=OFF
   [ -n "${CI:-}" ] && werror=ON
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DWSDEMO_WERROR=$werror ${CMAKE_ARGS:-} >/dev/null
+  local log="$BUILD_DIR/configure.log"
+  mkdir -p "$BUILD_DIR"
+  [ -f "$BUILD_DIR/CMakeCache.txt" ] || echo "== configuring $BUILD_DIR (once)"
+  # shellcheck disable=SC2086  # CMAKE_ARGS is a list of words on purpose
+  if ! cmake -S "$ROOT" -B "$BUILD_DIR" -DWSDEMO_WERROR=$werror ${CMAKE_ARGS:-} >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "== configuring failed (the whole output is above, and in $log)" >&2
+    return 1
+  fi
+  grep -E "^-- (wsdemo|Tests)" "$log" | sed 's/^-- /   /' || true
   local targets=()
   for target in "$@"; do targets+=(--target "$target"); done
-  cmake --build "$BUILD_DIR" -j "$JOBS" "${targets[@]}"
+  echo "== building ${*:-everything} with $JOBS jobs"
+  cmake --build "$BUILD_DIR" -j "$JOBS" ${targets[@]+"${targets[@]}"}
 }
 
 # step_dir NN|final: the folder of a snapshot, or an error.

@@ -6,7 +6,7 @@
 # Servers start on a free port; everything started here is stopped on exit or Ctrl+C.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-"$ROOT/scripts/setup.sh"
+setup
 
 if [ $# -gt 0 ]; then
   step=$1
@@ -22,8 +22,9 @@ prefix=step$step
 
 targets=("${prefix}_server" wsdemo_probe)
 [ -f "$dir/client.cpp" ] && targets+=("${prefix}_client")
-echo "== building ${targets[*]}"
-build "${targets[@]}" >/dev/null
+# The main job needs no test framework: without Catch2 the tests are left out.
+CMAKE_ARGS="${CMAKE_ARGS:-} -DWSDEMO_REQUIRE_TESTS=OFF"
+build "${targets[@]}"
 bin=$BUILD_DIR/bin
 
 server_pid=
@@ -41,10 +42,15 @@ trap 'exit 130' INT TERM
 # Starts the server on a free port and waits (10 s at most) for its listening line.
 start_server() {
   echo "== starting ${prefix}_server $*"
-  # setsid: Ctrl+C in the terminal reaches the client alone, which then closes
-  # normally; a server hit by the same SIGINT could drop the connection first.
-  setsid "$bin/${prefix}_server" "$@" > >(tee "$server_log" | sed -u 's/^/[server] /') 2>&1 &
+  # Its own session (setsid), or its own process group where there is no
+  # setsid (macOS): Ctrl+C in the terminal then reaches the client alone, which
+  # closes normally; a server hit by the same SIGINT could drop it first.
+  local detach=()
+  if command -v setsid >/dev/null; then detach=(setsid); else set -m; fi
+  ${detach[@]+"${detach[@]}"} "$bin/${prefix}_server" "$@" \
+    > >(tee "$server_log" | while IFS= read -r line; do echo "[server] $line"; done) 2>&1 &
   server_pid=$!
+  set +m
   for _ in $(seq 100); do
     port=$(sed -n 's|^Now listening on: http://localhost:\([0-9]*\)$|\1|p' "$server_log" | head -n 1)
     [ -n "$port" ] && return 0

@@ -61,7 +61,7 @@ int probe_ws(const std::string& url, int wanted_messages, int seconds) {
     client.set_message_handler([&](websocketpp::connection_hdl hdl, Client::message_ptr message) {
         std::cout << "< message: " << message->get_payload() << std::endl;
         if (++received == wanted_messages) {
-            std::cout << "> Close 1000\n";
+            std::cout << "> Close 1000" << std::endl;
             websocketpp::lib::error_code ignored;
             client.close(hdl, websocketpp::close::status::normal, "", ignored);
         }
@@ -80,7 +80,7 @@ int probe_ws(const std::string& url, int wanted_messages, int seconds) {
     asio::steady_timer time_up(client.get_io_service(), std::chrono::seconds(seconds));
     time_up.async_wait([&](const asio::error_code& cancelled) {
         if (cancelled || connection->get_state() != websocketpp::session::state::open) return;
-        std::cout << "> Close 1000\n";
+        std::cout << "> Close 1000" << std::endl;
         websocketpp::lib::error_code ignored;
         connection->close(websocketpp::close::status::normal, "", ignored);
     });
