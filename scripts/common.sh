@@ -31,6 +31,16 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS" ${targets[@]+"${targets[@]}"}
 }
 
+# use_sanitizer address|thread: build in build-<name> with that sanitizer, and
+# let any report end the run.
+use_sanitizer() {
+  BUILD_DIR="$ROOT/build-$1"
+  CMAKE_ARGS="${CMAKE_ARGS:-} -DWSDEMO_SANITIZE=$1 -DCMAKE_BUILD_TYPE=Debug"
+  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=1"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+}
+
 # step_dir NN|final: the folder of a snapshot, or an error.
 step_dir() {
   if [ "$1" = final ]; then echo "$ROOT/final"; return; fi

@@ -17,17 +17,9 @@ case "${2:-}" in
   *) usage ;;
 esac
 
-"$ROOT/scripts/setup.sh"
-if [ "$sanitizer" = none ]; then
-  BUILD_DIR="$ROOT/build"
-else
-  BUILD_DIR="$ROOT/build-$sanitizer"
-  CMAKE_ARGS="${CMAKE_ARGS:-} -DWSDEMO_SANITIZE=$sanitizer -DCMAKE_BUILD_TYPE=Debug"
-  # As scripts/test.sh --sanitize sets them: any report ends the run.
-  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=1"
-  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
-fi
+setup --tests
+[ "$sanitizer" = none ] || use_sanitizer "$sanitizer"
+CMAKE_ARGS="${CMAKE_ARGS:-} -DWSDEMO_REQUIRE_TESTS=ON"
 build hostile_tests final_server
 
 seed=${WSTEST_FUZZ_SEED:-$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')}

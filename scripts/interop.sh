@@ -17,7 +17,7 @@ command -v node >/dev/null || missing+=(nodejs)
 NODE_PATH=/usr/share/nodejs node -e 'require("ws")' 2>/dev/null || missing+=(node-ws)
 command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
-  "$ROOT/scripts/setup.sh" "${missing[@]}"
+  setup --tests "${missing[@]}"
 fi
 
 # A peer that cannot be found fails its test instead of skipping it.

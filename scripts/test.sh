@@ -10,13 +10,7 @@ ctest_args=()
 for argument in "$@"; do
   case "$argument" in
     --sanitize=address|--sanitize=thread)
-      sanitizer=${argument#--sanitize=}
-      BUILD_DIR="$ROOT/build-$sanitizer"
-      CMAKE_ARGS="${CMAKE_ARGS:-} -DWSDEMO_SANITIZE=$sanitizer -DCMAKE_BUILD_TYPE=Debug"
-      export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=1"
-      export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
-      ;;
+      use_sanitizer "${argument#--sanitize=}" ;;
     --sanitize=*) echo "test.sh: --sanitize takes address or thread" >&2; exit 2 ;;
     *) ctest_args+=("$argument") ;;
   esac
