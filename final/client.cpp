@@ -1,25 +1,24 @@
-// final/client.cpp — step 07's client, finished for real use.
+// final/client.cpp — the finished client: step 15's (and 16's), as it is.
 //
-// Prints every text message on its own line as it arrives, as step 07 does.
-// Around it: options, a URL checked before connecting, --count, reconnecting
-// with exponential backoff and jitter, and a second Ctrl+C that quits at once.
-// docs/08-final.md walks through every difference from step 07.
+// Prints every text message on its own line as it arrives, until the server
+// closes the connection; Ctrl+C or SIGTERM closes it normally from this side.
+// With --reconnect, a lost or refused connection is tried again with backoff.
 // Usage: final_client [URL] [--count N] [--reconnect] [--quiet]   (--help)
 // Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
-#include "options.hpp"
-
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
 #include <iostream>
+#include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 
-// #region config
 // websocketpp's stock client with two sizes of our own. websocketpp takes both
 // from the config it is given, so redeclaring them in a derived config is enough.
 struct ClientConfig : websocketpp::config::asio_client {
@@ -30,17 +29,82 @@ struct ClientConfig : websocketpp::config::asio_client {
     static constexpr std::size_t max_message_size = 16 * 1024 * 1024;
 };
 using Client = websocketpp::client<ClientConfig>;
-// #endregion
 
 enum ExitCode { closed_normally = 0, could_not_connect = 1, bad_usage = 2, connection_lost = 3 };
 
-// #region session
+struct Options {
+    std::string url = "ws://localhost:5065/";
+    std::optional<unsigned long> count;  // close after this many messages
+    bool reconnect = false;
+    bool quiet = false;
+    bool help = false;
+};
+
+std::string usage(const std::string& program) {
+    return "Usage: " + program + R"( [URL] [--count N] [--reconnect] [--quiet]
+Connects to a WebSocket server (default ws://localhost:5065/) and prints every
+message it receives, one per line, until the server closes or Ctrl+C.
+
+  --count N      close (code 1000) after N messages and exit 0
+  --reconnect    when the connection is lost or refused, try again after 0.5 s,
+                 doubling up to 10 s (with jitter); each attempt is reported on
+                 stderr; Ctrl+C stops
+  --quiet        print the messages only, no status lines on stderr
+  --help         this text
+
+Exit codes:
+  0  normal close (by the server, by --count, or Ctrl+C)
+  1  could not connect, or the handshake was refused
+  2  bad usage
+  3  connection lost (closed without a Close frame, or abnormally)
+)";
+}
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Every argument is checked before connecting: a typo is bad usage, not "could not connect".
+Options parse_options(int argc, char* argv[]) {
+    Options options;
+    bool have_url = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument == "--count" && i + 1 < argc) {
+            const std::string text = argv[++i];
+            unsigned long count = 0;
+            const char* end = text.data() + text.size();
+            const auto [stop, error] = std::from_chars(text.data(), end, count);
+            if (text.empty() || error != std::errc() || stop != end || count == 0)
+                throw UsageError("--count takes a whole number from 1, not '" + text + "'");
+            options.count = count;
+        } else if (argument == "--reconnect") {
+            options.reconnect = true;
+        } else if (argument == "--quiet") {
+            options.quiet = true;
+        } else if (argument == "--help") {
+            options.help = true;
+        } else if (argument.rfind("--", 0) == 0) {
+            throw UsageError("unknown option or missing value: '" + argument + "'");
+        } else if (have_url) {
+            throw UsageError("one URL only, not also '" + argument + "'");
+        } else {
+            options.url = argument;
+            have_url = true;
+        }
+    }
+    const websocketpp::uri uri(options.url);
+    if (!uri.get_valid() || uri.get_scheme() != "ws")
+        throw UsageError("'" + options.url + "' is not a ws:// URL (wss:// needs TLS)");
+    return options;
+}
+
 // What the handlers and main share: the options, the current connection
 // attempt, and what --count and --reconnect need to remember across them.
 struct Session {
     explicit Session(asio::io_context& io) : signals(io, SIGINT, SIGTERM), retry_timer(io) {}
-    ClientOptions options;
-    Client::connection_ptr connection;  // the current attempt; for on_signal, the one handler not given a hdl
+    Options options;
+    Client::connection_ptr connection;  // the current attempt; for on_signal, which has no hdl
     asio::signal_set signals;  // Ctrl+C and SIGTERM, delivered as events on the io loop
     asio::steady_timer retry_timer;
     unsigned failed_attempts = 0;  // in a row: sets the backoff
@@ -49,7 +113,6 @@ struct Session {
     std::mt19937 random{std::random_device{}()};
     ExitCode exit_code = closed_normally;
 };
-// #endregion
 
 // A line about the connection, on stderr; --quiet leaves only the messages.
 void status(const Session& session, const std::string& line) {
@@ -63,7 +126,6 @@ void finish(Session& session, ExitCode code) {
     session.retry_timer.cancel();
 }
 
-// #region connect
 // get_connection only parses the URL; connect() queues the work, run() does it.
 void connect(Client& client, Session& session) {
     websocketpp::lib::error_code ec;
@@ -74,18 +136,17 @@ void connect(Client& client, Session& session) {
     }
     client.connect(session.connection);
 }
-// #endregion
 
-// #region reconnect
 // --reconnect: the next attempt after 0.5 s, then 1, 2, 4, 8 and 10 s at most,
 // each cut by a random 0-25 %, so that clients that lost the same server do
 // not all come back in the same instant.
 void retry_later(Client& client, Session& session) {
     using std::chrono::milliseconds;
-    const milliseconds longest(10000);
-    const milliseconds base = std::min(longest, milliseconds(500) * (1 << std::min(session.failed_attempts, 5u)));
+    const unsigned doublings = std::min(session.failed_attempts, 5u);
+    const milliseconds base = std::min(milliseconds(10000), milliseconds(500) * (1 << doublings));
     std::uniform_real_distribution<double> jitter(0.75, 1.0);
-    const milliseconds delay(static_cast<long>(static_cast<double>(base.count()) * jitter(session.random)));
+    const milliseconds delay(
+        static_cast<long>(static_cast<double>(base.count()) * jitter(session.random)));
     ++session.failed_attempts;
     status(session, "reconnecting in " + std::to_string(delay.count()) + " ms (attempt " +
                         std::to_string(session.failed_attempts) + ")");
@@ -95,19 +156,17 @@ void retry_later(Client& client, Session& session) {
         if (!ec) connect(client, session);
     });
 }
-// #endregion
 
 void on_open(Session& session) {
     session.failed_attempts = 0;
     if (!session.options.quiet) std::cout << "Connected to " << session.options.url << std::endl;
 }
 
-// #region message
 // Called once per complete message: however many frames and 256-byte reads it
 // took, the payload is whole, and for a text message it is valid UTF-8.
 void on_message(Session& session, Client::message_ptr message) {
     if (message->get_opcode() == websocketpp::frame::opcode::text) {
-        std::cout << message->get_payload() << std::endl;  // flushed: each line shows as it arrives
+        std::cout << message->get_payload() << std::endl;  // flushed: each line shows at once
     } else {
         std::cerr << "binary message of " << message->get_payload().size() << " bytes, not printed\n";
     }
@@ -118,19 +177,20 @@ void on_message(Session& session, Client::message_ptr message) {
         session.connection->close(websocketpp::close::status::normal, "", ignored);
     }
 }
-// #endregion
 
-// #region fail
 // The connection never opened: no server, a refused handshake, a network error.
 void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) {
-    Client::connection_ptr con = client.get_con_from_hdl(hdl);
+    websocketpp::lib::error_code ec;
+    Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
+    if (ec) return;
     std::string cause = con->get_ec().message();
     bool worth_retrying = true;
     if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
         // The server answered, but not with 101 Switching Protocols: it refused the handshake.
-        cause = "the server answered HTTP " + std::to_string(con->get_response_code()) + ' ' + con->get_response_msg();
+        const int code = con->get_response_code();
+        cause = "the server answered HTTP " + std::to_string(code) + ' ' + con->get_response_msg();
         // 4xx: this request is wrong (a path, say), and asking again will not change the answer.
-        worth_retrying = con->get_response_code() < 400 || con->get_response_code() >= 500;
+        worth_retrying = code < 400 || code >= 500;
     }
     if (session.options.reconnect && !session.stopping && worth_retrying) {
         status(session, "cannot connect to " + session.options.url + ": " + cause);
@@ -139,28 +199,31 @@ void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) 
     std::cerr << "cannot connect to " << session.options.url << ": " << cause << '\n';
     finish(session, could_not_connect);
 }
-// #endregion
 
-// #region close
 // The connection has ended, in one of three ways. Remote code 1006 (abnormal)
 // is websocketpp's way of saying that no Close frame came from the server.
 void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl) {
-    Client::connection_ptr con = client.get_con_from_hdl(hdl);
+    websocketpp::lib::error_code ec;
+    Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
+    if (ec) return;
     const auto code = con->get_remote_close_code();
     if (code != websocketpp::close::status::abnormal_close) {
         // The server's Close frame came, and websocketpp has already answered it.
         status(session, "connection closed: code " + std::to_string(code) + ", reason \"" +
                             con->get_remote_close_reason() + "\"");
         // Going away (a restart, say), or a server-side failure: worth coming back.
-        const bool server_went_away = code == websocketpp::close::status::going_away ||
-                                      code == websocketpp::close::status::internal_endpoint_error ||
-                                      code == websocketpp::close::status::service_restart ||
-                                      code == websocketpp::close::status::try_again_later;
-        if (session.options.reconnect && !session.stopping && server_went_away) return retry_later(client, session);
+        namespace close_status = websocketpp::close::status;
+        const bool server_went_away = code == close_status::going_away ||
+                                      code == close_status::internal_endpoint_error ||
+                                      code == close_status::service_restart ||
+                                      code == close_status::try_again_later;
+        if (session.options.reconnect && !session.stopping && server_went_away)
+            return retry_later(client, session);
         finish(session, closed_normally);
     } else if (con->get_ec()) {
         // The socket failed or was closed under us: a crash, a reset, a timeout.
-        const std::string line = "connection to " + session.options.url + " lost: " + con->get_ec().message();
+        const std::string line =
+            "connection to " + session.options.url + " lost: " + con->get_ec().message();
         if (session.options.reconnect && !session.stopping) {
             status(session, line);
             return retry_later(client, session);
@@ -176,9 +239,7 @@ void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl)
         finish(session, connection_lost);
     }
 }
-// #endregion
 
-// #region signal
 // Ctrl+C or SIGTERM: start the closing handshake; on_close follows when the
 // server answers (or after websocketpp's 5 s close timeout if it does not).
 // Waiting to reconnect, there is nothing to close: stop there. The signals go
@@ -201,43 +262,39 @@ void on_signal(Client& client, Session& session) {
     websocketpp::lib::error_code ignored;  // fails only when already closing: nothing more to do
     session.connection->close(websocketpp::close::status::normal, "", ignored);
 }
-// #endregion
 
 int main(int argc, char* argv[]) {
-    // #region options
-    ClientOptions options;
+    const std::string program = std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1);
+    Options options;
     try {
-        options = parse_client_options(argc, argv);
-        // Checked here, so that a typo is bad usage, not "could not connect".
-        websocketpp::uri uri(options.url);
-        if (!uri.get_valid() || uri.get_scheme() != "ws")
-            throw UsageError("'" + options.url + "' is not a ws:// URL (wss:// needs TLS, which this client does not have)");
+        options = parse_options(argc, argv);
     } catch (const UsageError& error) {
-        std::cerr << usage_error_text("final_client", client_usage, error);
+        const std::string text = usage(program);
+        std::cerr << program << ": " << error.what() << '\n'
+                  << text.substr(0, text.find('\n') + 1) << "Run " << program
+                  << " --help for every option.\n";
         return bad_usage;
     }
     if (options.help) {
-        std::cout << client_usage;
+        std::cout << usage(program);
         return closed_normally;
     }
-    // #endregion
 
-    // #region setup
     Client client;
     client.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     client.clear_error_channels(websocketpp::log::elevel::all);   // our handlers report errors
     client.init_asio();
     Session session(client.get_io_service());
     session.options = options;
-    client.set_open_handler([&](websocketpp::connection_hdl) { on_open(session); });
+    using websocketpp::connection_hdl;
+    client.set_open_handler([&](connection_hdl) { on_open(session); });
     client.set_message_handler(
-        [&](websocketpp::connection_hdl, Client::message_ptr message) { on_message(session, message); });
-    client.set_fail_handler([&](websocketpp::connection_hdl hdl) { on_fail(client, session, hdl); });
-    client.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(client, session, hdl); });
+        [&](connection_hdl, Client::message_ptr message) { on_message(session, message); });
+    client.set_fail_handler([&](connection_hdl hdl) { on_fail(client, session, hdl); });
+    client.set_close_handler([&](connection_hdl hdl) { on_close(client, session, hdl); });
     session.signals.async_wait([&](const asio::error_code& ec, int) {
-        if (!ec) on_signal(client, session);  // an error here means cancelled: the program is ending
+        if (!ec) on_signal(client, session);  // an error here means cancelled: the end
     });
-    // #endregion
 
     connect(client, session);
     client.run();  // returns once there is nothing left to do: closed, failed, or stopped

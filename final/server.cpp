@@ -1,62 +1,229 @@
-// final/server.cpp — step 05's send loop, finished for real use.
+// final/server.cpp — the finished server: step 16, the last step, as it is.
 //
 // The tutorial's behaviour is unchanged: WebSocket on "/", 400 for plain HTTP
 // there, "C++ Rocks -> <local time>" at once and then once per interval,
-// drift-free. Around it: options, limits on what a client may cost, pings,
-// a graceful shutdown, a quiet log, and room for 10,000 clients on one io
-// thread. docs/08-final.md walks through every difference from step 07.
-// Usage: final_server [--host ADDRESS] [--port N] [--interval-ms N] ... (--help)
-#include "log.hpp"
-#include "options.hpp"
-#include "server_config.hpp"
-
+// drift-free. Around it, one chapter each (docs/10 to docs/16): options, one
+// timer for many clients, limits, pings, a graceful shutdown, the origin check.
+// Usage: final_server [--host ADDRESS] [--port N] [--interval-ms N] [OPTIONS...] (--help)
+// Exit codes: 0 stopped by a signal, 1 could not listen, 2 bad usage.
+#include <websocketpp/concurrency/none.hpp>
+#include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <ctime>
-#include <exception>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
 
-using Server = websocketpp::server<ServerConfig>;
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
-// #region connections
-// When each connection's next message is due, earliest first, with one timer
-// for all of them (step 05 had a timer per connection). A pending asio wait
-// costs about 300 bytes per client, timer and operation; an entry here, 64.
+struct Options {
+    std::string host = "127.0.0.1";
+    unsigned short port = 5065;
+    milliseconds interval{1000};
+    std::size_t max_message_bytes = 64 * 1024;
+    std::size_t max_buffered_bytes = 1024 * 1024;
+    std::size_t max_clients = 10000;
+    milliseconds handshake_timeout{5000};
+    milliseconds ping_interval{30000};
+    milliseconds pong_timeout{10000};
+    std::vector<std::string> allowed_origins;  // empty: any origin
+    bool help = false;
+};
+
+std::string usage(const std::string& program) {
+    return "Usage: " + program + R"( [--host ADDRESS] [--port N] [--interval-ms N] [OPTIONS...]
+Serves WebSocket on "/": every client gets "C++ Rocks -> <local time>" at once,
+then once per interval, until it closes. Plain HTTP on "/" gets 400, other paths 404.
+
+  --host ADDRESS            IP address to listen on (default 127.0.0.1;
+                            0.0.0.0 or :: for every interface)
+  --port N                  TCP port (default 5065; 0 picks a free one)
+  --interval-ms N           time between two messages to a client (default 1000)
+  --max-message-bytes N     largest message taken from a client; a larger one
+                            closes it with 1009 (default 65536)
+  --max-buffered-bytes N    bytes queued for a client that does not read before
+                            it is closed with 1008 (default 1048576)
+  --max-clients N           clients served at once; more get 503 (default 10000)
+  --allowed-origin ORIGIN   a web page from ORIGIN (e.g. https://example.com)
+                            may connect; repeat for more. A browser's handshake
+                            from any other origin gets 403; clients that send no
+                            Origin (not browsers) are let in. Without this
+                            option every origin is allowed.
+  --help                    this text
+
+Advanced (the defaults suit production):
+  --ping-interval-ms N      time between two pings to a client (default 30000)
+  --pong-timeout-ms N       a client that has not answered a ping by then is
+                            dropped (default 10000)
+  --handshake-timeout-ms N  a request not complete by then is dropped (default 5000)
+
+SIGINT (Ctrl+C) or SIGTERM closes every client with 1001 and exits 0; a second
+one exits at once.
+Exit codes: 0 stopped by a signal, 1 could not listen, 2 bad usage.
+)";
+}
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A whole number from min to max, or a UsageError that names the option.
+unsigned long long number(const std::string& option, const std::string& text,
+                          unsigned long long min, unsigned long long max) {
+    unsigned long long value = 0;
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (text.empty() || error != std::errc() || stop != end || value < min || value > max)
+        throw UsageError(option + " takes a whole number from " + std::to_string(min) + " to " +
+                         std::to_string(max) + ", not '" + text + "'");
+    return value;
+}
+
+milliseconds duration(const std::string& option, const std::string& text) {
+    return milliseconds(number(option, text, 1, 24ULL * 60 * 60 * 1000));  // 1 ms to a day
+}
+
+// A web origin as browsers send it: scheme://host[:port], lower case, no path.
+std::string origin(const std::string& text) {
+    std::string lower = text;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::size_t host = lower.find("://");
+    const std::string scheme = lower.substr(0, host);
+    if (host == std::string::npos || (scheme != "http" && scheme != "https") ||
+        lower.size() == host + 3 || lower.find('/', host + 3) != std::string::npos)
+        throw UsageError("--allowed-origin takes an origin like https://example.com, not '" +
+                         text + "'");
+    return lower;
+}
+
+// Every option is checked before the server starts: a typo is exit code 2, not a surprise later.
+Options parse_options(int argc, char* argv[]) {
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        std::string option = argv[i];
+        std::optional<std::string> inline_value;  // "--port=0" as well as "--port 0"
+        if (const std::size_t equals = option.find('='); equals != std::string::npos) {
+            inline_value = option.substr(equals + 1);
+            option.erase(equals);
+        }
+        const auto value = [&]() -> std::string {
+            if (inline_value) return *inline_value;
+            if (i + 1 == argc) throw UsageError(option + " needs a value");
+            return argv[++i];
+        };
+        if (option == "--help") {
+            if (inline_value) throw UsageError("--help takes no value");
+            options.help = true;
+        } else if (option == "--host") {
+            options.host = value();
+            asio::error_code ec;
+            asio::ip::make_address(options.host, ec);
+            if (ec)
+                throw UsageError("--host takes an IP address (127.0.0.1, 0.0.0.0, ::1, ...), not '" +
+                                 options.host + "'");
+        } else if (option == "--port") {
+            options.port = static_cast<unsigned short>(number(option, value(), 0, 65535));
+        } else if (option == "--interval-ms") {
+            options.interval = duration(option, value());
+        } else if (option == "--max-message-bytes") {
+            options.max_message_bytes = number(option, value(), 1, 1ULL << 30);
+        } else if (option == "--max-buffered-bytes") {
+            options.max_buffered_bytes = number(option, value(), 1, 1ULL << 34);
+        } else if (option == "--max-clients") {
+            options.max_clients = number(option, value(), 1, 1000000);
+        } else if (option == "--handshake-timeout-ms") {
+            options.handshake_timeout = duration(option, value());
+        } else if (option == "--ping-interval-ms") {
+            options.ping_interval = duration(option, value());
+        } else if (option == "--pong-timeout-ms") {
+            options.pong_timeout = duration(option, value());
+        } else if (option == "--allowed-origin") {
+            options.allowed_origins.push_back(origin(value()));
+        } else {
+            throw UsageError("unknown option '" + option + "'");
+        }
+    }
+    // A ping is answered (or not) before the next one goes out.
+    if (options.pong_timeout >= options.ping_interval)
+        throw UsageError("--pong-timeout-ms must be shorter than --ping-interval-ms");
+    return options;
+}
+
+// The log: one line per event on stdout, errors on stderr, each flushed at once.
+void log_line(const std::string& line) { std::cout << line << std::endl; }
+void log_error(const std::string& line) { std::cerr << line << std::endl; }
+
+// websocketpp takes a handshake without Sec-WebSocket-Version for the 2010
+// draft hixie-76, waits for 8 more bytes that draft sends after the headers,
+// and answers 500 when they are not there. The request type is part of the
+// config, so this one, once the request is complete, makes such a handshake a
+// plain HTTP request (no Upgrade): on_http then answers it with a 400.
+struct Request : websocketpp::http::parser::request {
+    std::size_t consume(const char* bytes, std::size_t length) {
+        const std::size_t used = websocketpp::http::parser::request::consume(bytes, length);
+        if (ready() && get_header("Sec-WebSocket-Version").empty()) remove_header("Upgrade");
+        return used;
+    }
+};
+
+// websocketpp's stock config, for many mostly idle clients on one io thread:
+// no locks, and a 128-byte read buffer in every connection instead of 16 KiB.
+struct ServerConfig : websocketpp::config::asio {
+    using type = ServerConfig;
+    using base = websocketpp::config::asio;
+    using concurrency_type = websocketpp::concurrency::none;
+    using request_type = Request;
+    using elog_type = websocketpp::log::basic<concurrency_type, websocketpp::log::elevel>;
+    using alog_type = websocketpp::log::basic<concurrency_type, websocketpp::log::alevel>;
+    static const bool enable_multithreading = false;
+    static const std::size_t connection_read_buffer_size = 128;
+    struct transport_config : base::transport_config {
+        using concurrency_type = type::concurrency_type;
+        using request_type = type::request_type;
+        using elog_type = type::elog_type;
+        using alog_type = type::alog_type;
+        static const bool enable_multithreading = false;
+    };
+    using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
+};
+using Server = websocketpp::server<ServerConfig>;
+
+// When each connection's next message is due, earliest first: one timer waits
+// for the first entry, instead of one timer per connection.
 using DueTimes = std::multimap<Clock::time_point, websocketpp::connection_hdl>;
 
 // What the server remembers about each open connection, keyed by its handle.
-// The handle is a weak pointer, compared with owner_less, so the map never
-// keeps a closed connection alive.
 struct Connection {
-    std::string peer;  // "127.0.0.1:51040", read at open: at close the socket may already be shut down
-    DueTimes::iterator next_tick;  // its entry in App::due_times
+    std::string peer;              // "127.0.0.1:51040", read at open
+    DueTimes::iterator next_tick;  // its entry in App::due_times, or due_times.end()
     bool awaiting_pong = false;    // pinged, and no pong since
 };
-using Connections = std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
-// #endregion
+using Connections =
+    std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
 
-// #region app
-// Everything the handlers share. The io_context comes first so that it is
-// destroyed last: every timer and connection below belongs to it.
+// Everything the handlers share. The io_context comes first, so that it is
+// destroyed last: the server, its connections and every timer run on it.
 struct App {
-    explicit App(const ServerOptions& options) : options(options) {}
-    const ServerOptions options;
+    explicit App(Options options) : options(std::move(options)) {}
+    const Options options;
     asio::io_context io;
     Server server;
     Connections connections;
     DueTimes due_times;
-    websocketpp::uri_ptr shared_uri;  // see share_uri()
     asio::steady_timer tick_timer{io};  // waits for due_times' first entry
     asio::steady_timer ping_timer{io};
     asio::steady_timer pong_deadline{io};  // the last ping's answers are due
@@ -64,16 +231,13 @@ struct App {
     asio::signal_set signals{io, SIGINT, SIGTERM};
     bool shutting_down = false;
 };
-// #endregion
 
-// #region message
-// "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour clock.
-// Every client needs the same text in the same second, so it is formatted once
-// per second (one io thread: the cache needs no lock).
+// "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour
+// clock. Every client gets the same text in the same second: formatted once a second.
 const std::string& tick_message() {
     static std::time_t formatted_at = -1;
     static std::string text;
-    std::time_t now = std::time(nullptr);
+    const std::time_t now = std::time(nullptr);
     if (now != formatted_at) {
         std::tm local{};
         localtime_r(&now, &local);  // std::localtime shares one static buffer between threads
@@ -84,14 +248,19 @@ const std::string& tick_message() {
     }
     return text;
 }
-// #endregion
 
-// #region http-handler
 // Called for every request that is not a WebSocket handshake. Without this
 // handler websocketpp would answer 426 Upgrade Required on every path.
 void on_http(App& app, websocketpp::connection_hdl hdl) {
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
-    if (con->get_resource() == "/") {
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    if (ec) return;
+    if (!con->get_request_header("Sec-WebSocket-Key").empty()) {
+        // A handshake without a version (see Request): RFC 6455 4.4 names the one spoken here.
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->replace_header("Sec-WebSocket-Version", "13");
+        log_line("refused: " + con->get_remote_endpoint() + " (400: no Sec-WebSocket-Version)");
+    } else if (con->get_resource() == "/") {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->set_body("This endpoint speaks WebSocket: connect with a WebSocket client.\n");
     } else {
@@ -99,24 +268,35 @@ void on_http(App& app, websocketpp::connection_hdl hdl) {
         con->set_body("Not Found");
     }
 }
-// #endregion
 
-// #region handshake
 // RFC 6455 4.2.1: the key is 16 random bytes in base64, so 22 base64 digits
 // and "==". websocketpp hashes whatever it is given; a server must refuse it.
 bool is_websocket_key(const std::string& key) {
-    static const std::string digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const std::string digits =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     if (key.size() != 24 || key.compare(22, 2, "==") != 0) return false;
     // The last digit carries 2 bits of the 16th byte and 4 bits of padding, which must be zero.
     return key.find_first_not_of(digits) == 22 && digits.find(key[21]) % 16 == 0;
 }
 
+// A browser always says which page opened the connection; other clients send
+// no Origin. A page from elsewhere could otherwise use the visitor's cookies.
+bool origin_allowed(const Options& options, const std::string& origin) {
+    if (options.allowed_origins.empty() || origin.empty()) return true;
+    std::string lower = origin;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto& allowed = options.allowed_origins;
+    return std::find(allowed.begin(), allowed.end(), lower) != allowed.end();
+}
+
 // Called for every WebSocket handshake, before it is answered: true accepts it (101).
 bool on_validate(App& app, websocketpp::connection_hdl hdl) {
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    if (ec) return false;
     std::string refusal;
     if (con->get_request_header("Sec-WebSocket-Version") != "13") {
-        // websocketpp still speaks drafts of 2010-2011 (no ping, no close codes): RFC 6455 clients only.
+        // websocketpp also speaks the drafts hybi-07 and hybi-08: RFC 6455 clients only.
         con->set_status(websocketpp::http::status_code::bad_request);
         con->replace_header("Sec-WebSocket-Version", "13");
         refusal = "400: not WebSocket version 13";
@@ -126,12 +306,16 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
     } else if (con->get_resource() != "/") {
         con->set_status(websocketpp::http::status_code::not_found);
         refusal = "404: no WebSocket on this path";
+    } else if (!origin_allowed(app.options, con->get_request_header("Origin"))) {
+        con->set_status(websocketpp::http::status_code::forbidden);
+        refusal = "403: origin " + con->get_request_header("Origin") + " not allowed";
     } else if (app.shutting_down) {
         con->set_status(websocketpp::http::status_code::service_unavailable);
         refusal = "503: shutting down";
     } else if (app.connections.size() >= app.options.max_clients) {
         con->set_status(websocketpp::http::status_code::service_unavailable);
-        refusal = "503: " + std::to_string(app.connections.size()) + " clients already (--max-clients)";
+        refusal = "503: " + std::to_string(app.connections.size()) +
+                  " clients already (--max-clients)";
     }
     if (refusal.empty()) return true;
     log_line("refused: " + con->get_remote_endpoint() + " (" + refusal + ")");
@@ -141,16 +325,17 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
 // A handshake that did not end in an open connection: refused above, timed
 // out, broken, or a connection that could not even be accepted.
 void on_fail(App& app, websocketpp::connection_hdl hdl) {
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
-    const std::error_code ec = con->get_ec();
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    if (ec) return;
+    ec = con->get_ec();
     if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) {
         // websocketpp retries the accept at once: report it once a second, not thousands of times.
         static Clock::time_point last_report;
-        if (Clock::now() - last_report >= std::chrono::seconds(1)) {
-            last_report = Clock::now();
-            log_error("cannot accept a connection: " + ec.message() + " (" + std::to_string(app.connections.size()) +
-                      " clients; see the open-files limit at start)");
-        }
+        if (Clock::now() - last_report < std::chrono::seconds(1)) return;
+        last_report = Clock::now();
+        log_error("cannot accept a connection: " + ec.message() + " (" +
+                  std::to_string(app.connections.size()) + " clients; see the open-files limit)");
         return;
     }
     if (ec == websocketpp::error::rejected) return;  // on_validate said why
@@ -158,17 +343,15 @@ void on_fail(App& app, websocketpp::connection_hdl hdl) {
         return;  // the accept waiting for the next client, cancelled by the shutdown
     log_line("failed: " + con->get_remote_endpoint() + " (" + ec.message() + ")");
 }
-// #endregion
 
-// #region send
 // websocketpp queues without limit: a client that stops reading would hold
 // more memory with every message for it. Past the limit it is closed with 1008
 // (and gets nothing more). Returns whether it is still within the limit.
 bool within_send_limit(App& app, Server::connection_ptr con, websocketpp::connection_hdl hdl) {
     if (con->get_buffered_amount() <= app.options.max_buffered_bytes) return true;
     if (con->get_state() == websocketpp::session::state::open) {
-        log_line("too slow: " + app.connections.at(hdl).peer + " has " + std::to_string(con->get_buffered_amount()) +
-                 " bytes queued; closing it with 1008");
+        log_line("too slow: " + app.connections.at(hdl).peer + " has " +
+                 std::to_string(con->get_buffered_amount()) + " bytes queued; closing it with 1008");
         websocketpp::lib::error_code ec;
         con->close(websocketpp::close::status::policy_violation, "too slow: messages not read", ec);
     }
@@ -179,7 +362,7 @@ void send_tick(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return;
-    // connection::send returns its error: a failed send is reported here, never thrown through run().
+    // connection::send returns its error: a failed send is reported here, never thrown.
     ec = con->send(tick_message(), websocketpp::frame::opcode::text);
     if (ec) {
         log_error("send to " + app.connections.at(hdl).peer + " failed: " + ec.message());
@@ -195,9 +378,7 @@ bool on_ping(App& app, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
     return !ec && app.connections.count(hdl) == 1 && within_send_limit(app, con, hdl);
 }
-// #endregion
 
-// #region schedule
 // Queues the connection's next message. The due time moves on by whole
 // intervals from the previous due time, never from "now", so lateness does
 // not add up; ticks missed while the server was late are skipped, not sent in
@@ -219,8 +400,9 @@ void send_due_ticks(App& app) {
         const auto [due, hdl] = *app.due_times.begin();
         app.due_times.erase(app.due_times.begin());
         app.connections.at(hdl).next_tick = app.due_times.end();
-        Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
-        if (con->get_state() != websocketpp::session::state::open) continue;  // closing: no more ticks
+        websocketpp::lib::error_code ec;
+        Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+        if (ec || con->get_state() != websocketpp::session::state::open) continue;  // closing
         send_tick(app, hdl);
         if (con->get_state() == websocketpp::session::state::open) schedule_next(app, hdl, due);
     }
@@ -231,44 +413,17 @@ void send_due_ticks(App& app) {
     });
 }
 
-// websocketpp keeps the handshake's request and response, every header of
-// both, for as long as the connection lives, though nothing reads them after
-// this point: about 1 KiB per client, more with a browser's long headers.
-// There is no call to drop them, so they are emptied through the const view.
-void forget_handshake(Server::connection_type& con) {
-    for (auto* message : std::initializer_list<websocketpp::http::parser::parser*>{
-             &const_cast<ServerConfig::request_type&>(con.get_request()),
-             &const_cast<ServerConfig::response_type&>(con.get_response())}) {
-        std::vector<std::string> names;
-        for (const auto& header : message->get_headers()) names.push_back(header.first);
-        for (const auto& name : names) message->remove_header(name);
-    }
-}
-
-// Each connection also keeps its URI (ws://, the Host header, the path) in a
-// heap object of its own, 120 bytes, which websocketpp never changes. Clients
-// of one server nearly all send the same Host, so a connection whose URI
-// equals the previous one's takes that object instead: get_uri() and
-// get_resource() still answer the same, and one copy serves them all.
-void share_uri(App& app, Server::connection_type& con) {
-    const websocketpp::uri_ptr uri = con.get_uri();
-    if (app.shared_uri && app.shared_uri->str() == uri->str())
-        con.set_uri(app.shared_uri);
-    else
-        app.shared_uri = uri;
-}
-
 void on_open(App& app, websocketpp::connection_hdl hdl) {
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    if (ec) return;
     Connection& connection = app.connections[hdl];
     connection.peer = con->get_remote_endpoint();
     connection.next_tick = app.due_times.end();
-    forget_handshake(*con);
-    share_uri(app, *con);
-    log_line("opened: " + connection.peer + " (clients: " + std::to_string(app.connections.size()) + ")");
+    log_line("opened: " + connection.peer + " (clients: " +
+             std::to_string(app.connections.size()) + ")");
     if (app.shutting_down) {  // accepted just before the signal
-        websocketpp::lib::error_code ignored;
-        con->close(websocketpp::close::status::going_away, "server shutting down", ignored);
+        con->close(websocketpp::close::status::going_away, "server shutting down", ec);
         return;
     }
     send_tick(app, hdl);
@@ -276,13 +431,12 @@ void on_open(App& app, websocketpp::connection_hdl hdl) {
     schedule_next(app, hdl, Clock::now());
     if (idle) send_due_ticks(app);  // arms the timer
 }
-// #endregion
 
-// #region close
 void on_close(App& app, websocketpp::connection_hdl hdl) {
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl);
+    websocketpp::lib::error_code ec;
+    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
     auto found = app.connections.find(hdl);
-    if (found == app.connections.end()) return;  // never opened
+    if (ec || found == app.connections.end()) return;  // never opened
     const std::string peer = found->second.peer;
     if (found->second.next_tick != app.due_times.end()) app.due_times.erase(found->second.next_tick);
     app.connections.erase(found);
@@ -294,33 +448,29 @@ void on_close(App& app, websocketpp::connection_hdl hdl) {
     std::string line = "closed: " + peer + " (code ";
     if (remote_code != websocketpp::close::status::abnormal_close)
         line += std::to_string(remote_code);
-    else if (local_code != websocketpp::close::status::blank && local_code != websocketpp::close::status::abnormal_close)
+    else if (local_code != websocketpp::close::status::blank &&
+             local_code != websocketpp::close::status::abnormal_close)
         line += std::to_string(local_code) + " sent: " + con->get_local_close_reason();
-    else if (con->get_ec() == websocketpp::transport::error::pass_through)  // the socket's own error
+    else if (con->get_ec() == websocketpp::transport::error::pass_through)  // the socket's error
         line += "1006, " + con->get_transport_ec().message();
     else
         line += "1006" + (con->get_ec() ? ", " + con->get_ec().message() : std::string());
     log_line(line + "; clients: " + std::to_string(app.connections.size()) + ")");
     if (app.shutting_down && app.connections.empty()) app.server.stop();
 }
-// #endregion
 
-// #region liveness
 // Every ping interval each client gets a ping, and a client that has not
 // answered it within the pong timeout is dropped: the peer (or the network to
-// it) is gone without a word, and only a timeout can tell. websocketpp can
-// time each pong itself (set_pong_timeout_handler), but with a timer per
-// connection that it keeps until the next ping: from the first ping on, that
-// cost about 0.4 KiB more per idle client. So, as for the ticks, one timer
-// checks them all.
+// it) is gone without a word, and only a timeout can tell. One timer for all
+// clients, as for the ticks (websocketpp's set_pong_timeout would arm one per ping).
 void drop_silent_clients(App& app) {
-    std::vector<websocketpp::connection_hdl> silent;  // collected first: a close changes app.connections
+    std::vector<websocketpp::connection_hdl> silent;  // first: a close changes app.connections
     for (const auto& [hdl, connection] : app.connections)
         if (connection.awaiting_pong) silent.push_back(hdl);
     for (const auto& hdl : silent) {
         websocketpp::lib::error_code ec;
         Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
-        if (ec || con->get_state() != websocketpp::session::state::open) continue;  // already closing
+        if (ec || con->get_state() != websocketpp::session::state::open) continue;  // closing
         // No Close handshake with a peer that does not answer: drop the TCP connection.
         con->terminate(std::make_error_code(std::errc::timed_out));
     }
@@ -338,7 +488,7 @@ void ping_clients(App& app) {
             else
                 connection.awaiting_pong = true;
         }
-        // --pong-timeout-ms is shorter than --ping-interval-ms: this wait ends before the next ping.
+        // --pong-timeout-ms is shorter than --ping-interval-ms: this ends before the next ping.
         app.pong_deadline.expires_after(app.options.pong_timeout);
         app.pong_deadline.async_wait([&app](const asio::error_code& ec) {
             if (!ec) drop_silent_clients(app);
@@ -351,9 +501,7 @@ void on_pong(App& app, websocketpp::connection_hdl hdl) {
     auto found = app.connections.find(hdl);
     if (found != app.connections.end()) found->second.awaiting_pong = false;
 }
-// #endregion
 
-// #region shutdown
 // The first SIGINT/SIGTERM: stop accepting, send every client Close 1001
 // ("going away") and stop when the last one has closed, or after 1.5 s. The
 // signal handlers go back to the default, so a second signal ends the process
@@ -362,7 +510,8 @@ void on_signal(App& app) {
     asio::error_code ignored;
     app.signals.clear(ignored);
     app.shutting_down = true;
-    log_line("shutting down: closing " + std::to_string(app.connections.size()) + " clients with 1001");
+    log_line("shutting down: closing " + std::to_string(app.connections.size()) +
+             " clients with 1001");
     websocketpp::lib::error_code ec;
     app.server.stop_listening(ec);
     app.ping_timer.cancel();
@@ -373,20 +522,16 @@ void on_signal(App& app) {
         connection.next_tick = app.due_times.end();
         app.server.close(hdl, websocketpp::close::status::going_away, "server shutting down", ec);
     }
-    if (app.connections.empty()) {
-        app.server.stop();
-        return;
-    }
-    app.shutdown_deadline.expires_after(std::chrono::milliseconds(1500));
+    if (app.connections.empty()) return app.server.stop();
+    app.shutdown_deadline.expires_after(milliseconds(1500));
     app.shutdown_deadline.async_wait([&app](const asio::error_code& ec) {
         if (ec) return;
-        log_error("shutting down: " + std::to_string(app.connections.size()) + " clients did not finish closing");
+        log_error("shutting down: " + std::to_string(app.connections.size()) +
+                  " clients did not finish closing");
         app.server.stop();
     });
 }
-// #endregion
 
-// #region open-files
 // Every client is a socket, so a file descriptor: raise the soft limit to the
 // hard one (the most an unprivileged process may), and say so when even that
 // is short of what --max-clients asks for.
@@ -400,100 +545,88 @@ void raise_open_files_limit(std::size_t max_clients) {
     }
     const rlim_t spare = 64;  // the listener, stdio, handshakes still in progress
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_clients + spare)
-        log_error("warning: the open-files limit is " + std::to_string(limit.rlim_cur) + ", too low for " +
-                  std::to_string(max_clients) + " clients (--max-clients): raise it (ulimit -Hn, systemd LimitNOFILE=)");
+        log_error("warning: the open-files limit is " + std::to_string(limit.rlim_cur) +
+                  ", too low for " + std::to_string(max_clients) +
+                  " clients (--max-clients): raise it (ulimit -Hn, systemd LimitNOFILE=)");
 }
-// #endregion
 
-// #region listen-line
 // ASP.NET's first line, with the real port (the tests and scripts read it).
 std::string listening_url(const asio::ip::tcp::endpoint& endpoint) {
     const asio::ip::address address = endpoint.address();
-    std::string host = address.is_loopback()  ? "localhost"
-                       : address.is_v6()      ? "[" + address.to_string() + "]"
-                                              : address.to_string();
+    const std::string host = address.is_loopback() ? "localhost"
+                             : address.is_v6()     ? "[" + address.to_string() + "]"
+                                                   : address.to_string();
     return "http://" + host + ":" + std::to_string(endpoint.port());
 }
-// #endregion
 
 int main(int argc, char* argv[]) {
-    // #region options
-    ServerOptions options;
+    const std::string program = std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1);
+    Options options;
     try {
-        options = parse_server_options(argc, argv);
+        options = parse_options(argc, argv);
     } catch (const UsageError& error) {
-        std::cerr << usage_error_text("final_server", server_usage, error);
+        const std::string text = usage(program);
+        std::cerr << program << ": " << error.what() << '\n'
+                  << text.substr(0, text.find('\n') + 1) << "Run " << program
+                  << " --help for every option.\n";
         return 2;
     }
     if (options.help) {
-        std::cout << server_usage;
+        std::cout << usage(program);
         return 0;
     }
-    // #endregion
-
-    // A closed stdout must end the log, not the server (SIGPIPE would kill it).
-    std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must end the log, not the server
     raise_open_files_limit(options.max_clients);
 
-    // #region setup
     App app(options);
     Server& server = app.server;
+    server.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
+    server.clear_error_channels(websocketpp::log::elevel::all);   // our handlers report errors
     server.init_asio(&app.io);
     server.set_reuse_addr(true);  // restart at once on the same port
     server.set_max_message_size(options.max_message_bytes);  // larger: closed with 1009
-    server.set_max_http_body_size(0);  // nothing here takes a request body
+    server.set_max_http_body_size(0);                         // nothing here takes a body
     server.set_open_handshake_timeout(options.handshake_timeout.count());
     server.set_close_handshake_timeout(options.handshake_timeout.count());
-    // The kernel's send buffer is a queue too: for a client that stops reading,
-    // Linux grows it up to 4 MiB, all before websocketpp's queue (and
-    // --max-buffered-bytes) sees a byte. Capped on the listening socket, which
-    // every accepted socket inherits it from.
-    const int send_buffer_bytes = static_cast<int>(std::min<std::size_t>(options.max_buffered_bytes, 64 * 1024));
-    server.set_tcp_pre_bind_handler([send_buffer_bytes](std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
+    // The kernel's send buffer is a queue too, up to megabytes before websocketpp's
+    // queue sees a byte. Capped on the listening socket: accepted sockets inherit it.
+    const int send_buffer_bytes =
+        static_cast<int>(std::min<std::size_t>(options.max_buffered_bytes, 64 * 1024));
+    server.set_tcp_pre_bind_handler([send_buffer_bytes](std::shared_ptr<asio::ip::tcp::acceptor> a) {
         websocketpp::lib::error_code ec;
-        acceptor->set_option(asio::socket_base::send_buffer_size(send_buffer_bytes), ec);
+        a->set_option(asio::socket_base::send_buffer_size(send_buffer_bytes), ec);
         return ec;
     });
-    server.set_http_handler([&app](websocketpp::connection_hdl hdl) { on_http(app, hdl); });
-    server.set_validate_handler([&app](websocketpp::connection_hdl hdl) { return on_validate(app, hdl); });
-    server.set_fail_handler([&app](websocketpp::connection_hdl hdl) { on_fail(app, hdl); });
-    server.set_open_handler([&app](websocketpp::connection_hdl hdl) { on_open(app, hdl); });
-    server.set_close_handler([&app](websocketpp::connection_hdl hdl) { on_close(app, hdl); });
-    server.set_ping_handler([&app](websocketpp::connection_hdl hdl, const std::string&) { return on_ping(app, hdl); });
-    server.set_pong_handler([&app](websocketpp::connection_hdl hdl, const std::string&) { on_pong(app, hdl); });
-    // #endregion
+    using websocketpp::connection_hdl;
+    server.set_http_handler([&app](connection_hdl hdl) { on_http(app, hdl); });
+    server.set_validate_handler([&app](connection_hdl hdl) { return on_validate(app, hdl); });
+    server.set_fail_handler([&app](connection_hdl hdl) { on_fail(app, hdl); });
+    server.set_open_handler([&app](connection_hdl hdl) { on_open(app, hdl); });
+    server.set_close_handler([&app](connection_hdl hdl) { on_close(app, hdl); });
+    server.set_ping_handler(
+        [&app](connection_hdl hdl, const std::string&) { return on_ping(app, hdl); });
+    server.set_pong_handler([&app](connection_hdl hdl, const std::string&) { on_pong(app, hdl); });
+    // Set up before the listening line: a signal sent the moment it appears is handled.
+    app.signals.async_wait([&app](const asio::error_code& ec, int) {
+        if (!ec) on_signal(app);
+    });
 
-    // #region listen
     // The given address only: listen(port) alone would bind IPv6 dual-stack on every interface.
     websocketpp::lib::error_code ec;
     server.listen(asio::ip::tcp::endpoint(asio::ip::make_address(options.host), options.port), ec);
     if (!ec) server.start_accept(ec);
     if (ec) {
-        log_error("cannot listen on " + options.host + " port " + std::to_string(options.port) + ": " + ec.message());
-        log_close();
+        log_error("cannot listen on " + options.host + " port " + std::to_string(options.port) +
+                  ": " + ec.message());
         return 1;
     }
     asio::error_code local_ec;
     log_line("Now listening on: " + listening_url(server.get_local_endpoint(local_ec)));
-    // #endregion
-
-    // #region run
-    app.signals.async_wait([&app](const asio::error_code& ec, int) {
-        if (!ec) on_signal(app);
-    });
+    std::string origins;
+    for (const auto& allowed : options.allowed_origins) origins += " " + allowed;
+    log_line("allowed origins:" + (origins.empty() ? " any (no --allowed-origin given)" : origins));
     ping_clients(app);
-    // One io thread runs every handler. An exception from one of them is a bug,
-    // but it must not take 10,000 clients down with it: report it, run on.
-    for (;;) {
-        try {
-            server.run();
-            break;
-        } catch (const std::exception& error) {
-            log_error(std::string("unexpected error, still serving: ") + error.what());
-        }
-    }
+    server.run();
     log_line("stopped");
-    log_close();
     return 0;
-    // #endregion
 }
