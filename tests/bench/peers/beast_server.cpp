@@ -33,13 +33,23 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string tick_message() {
+// "C++ Rocks -> 2026-11-25 14:03:07", local time. Every client gets the same text
+// in the same second, so it is formatted once a second and shared, as Beast's
+// chat example shares one std::string const between the sessions it sends to.
+std::shared_ptr<std::string const> tick_message() {
+    static std::time_t formatted_at = -1;
+    static std::shared_ptr<std::string const> text;
     const std::time_t now = std::time(nullptr);
-    std::tm local{};
-    localtime_r(&now, &local);
-    char text[64];
-    const std::size_t n = std::strftime(text, sizeof text, "C++ Rocks -> %Y-%m-%d %H:%M:%S", &local);
-    return std::string(text, n);
+    if (now != formatted_at) {
+        std::tm local{};
+        localtime_r(&now, &local);
+        char buffer[64];
+        const std::size_t n =
+            std::strftime(buffer, sizeof buffer, "C++ Rocks -> %Y-%m-%d %H:%M:%S", &local);
+        text = std::make_shared<std::string const>(buffer, n);
+        formatted_at = now;
+    }
+    return text;
 }
 
 // One WebSocket client: read the HTTP request, upgrade, then a write-wait loop.
@@ -58,23 +68,27 @@ public:
 private:
     void on_request(beast::error_code ec, std::size_t) {
         if (ec) return;
-        if (request_.target() != "/" || !websocket::is_upgrade(request_)) return refuse();
+        if (request_.target() != "/" || !websocket::is_upgrade(request_))
+            return refuse();
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-        ws_.async_accept(request_, beast::bind_front_handler(&Session::on_accept, shared_from_this()));
+        ws_.async_accept(request_,
+                         beast::bind_front_handler(&Session::on_accept, shared_from_this()));
     }
 
     // Plain HTTP: 404 off "/", 400 on it, then close.
     void refuse() {
         const bool root = request_.target() == "/";
-        auto res = std::make_shared<http::response<http::string_body>>(
-            root ? http::status::bad_request : http::status::not_found, request_.version());
+        const auto status = root ? http::status::bad_request : http::status::not_found;
+        auto res =
+            std::make_shared<http::response<http::string_body>>(status, request_.version());
         res->body() = root ? "This endpoint speaks WebSocket.\n" : "Not Found";
         res->keep_alive(false);
         res->prepare_payload();
         http::async_write(ws_.next_layer(), *res,
                           [self = shared_from_this(), res](beast::error_code, std::size_t) {
                               beast::error_code ignored;
-                              self->ws_.next_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+                              auto& socket = self->ws_.next_layer().socket();
+                              socket.shutdown(tcp::socket::shutdown_send, ignored);
                           });
     }
 
@@ -101,7 +115,7 @@ private:
 
     void send() {
         message_ = tick_message();
-        ws_.async_write(net::buffer(message_),
+        ws_.async_write(net::buffer(*message_),
                         beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
     void on_write(beast::error_code ec, std::size_t) {
@@ -123,7 +137,7 @@ private:
     net::steady_timer timer_;
     Clock::duration interval_;
     Clock::time_point due_;
-    std::string message_;  // must outlive the write in flight
+    std::shared_ptr<std::string const> message_;  // must outlive the write in flight
 };
 
 // Accepts connections and hands each to a Session, as in Beast's listener.
@@ -137,8 +151,11 @@ public:
 
 private:
     void accept() {
-        acceptor_.async_accept(net::make_strand(ioc_),
-                               beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+        // As in Beast's example: each connection gets a strand of its own (with
+        // one io thread it is never contended, but it is what the examples do).
+        acceptor_.async_accept(
+            net::make_strand(ioc_),
+            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
     }
     void on_accept(beast::error_code ec, tcp::socket socket) {
         if (!ec) std::make_shared<Session>(std::move(socket), interval_)->run();
@@ -170,8 +187,8 @@ int main(int argc, char** argv) {
         std::chrono::duration<double, std::milli>(interval_ms > 0 ? interval_ms : 1));
 
     net::io_context ioc{1};  // one io thread: the hint lets Asio skip locking
-    auto listener =
-        std::make_shared<Listener>(ioc, tcp::endpoint{net::ip::make_address(host), port}, interval);
+    const tcp::endpoint endpoint{net::ip::make_address(host), port};
+    auto listener = std::make_shared<Listener>(ioc, endpoint, interval);
     listener->run();
     std::cout << "Now listening on: http://localhost:" << listener->port() << std::endl;
 
