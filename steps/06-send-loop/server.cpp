@@ -1,8 +1,8 @@
-// Step 05 — the send loop: the counterpart of `while (true)` + `Task.Delay(1000)`.
+// Step 06 — the drift-free send loop: `while (true)` + `Task.Delay(1000)`, on a schedule.
 //
 // Every connection gets a message at once, then one every second on a fixed
 // schedule, until it closes.
-// Usage: step05_server [PORT]   (default 5065; 0 picks a free port)
+// Usage: step06_server [PORT]   (default 5065; 0 picks a free port)
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
@@ -19,20 +19,19 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds tick_interval{1};
 
-// #region connections
 // What the server remembers about each open connection, keyed by its handle.
 // The handle is a weak pointer, compared with owner_less, so the map never
 // keeps a closed connection alive.
 struct Connection {
     explicit Connection(asio::io_context& io) : timer(io) {}
-    std::string peer;  // "127.0.0.1:51040", read at open: at close the socket may already be shut down
+    // Read at open: by the time the close handler runs, the socket may be shut down.
+    std::string peer;          // "127.0.0.1:51040"
     asio::steady_timer timer;  // one per connection: its own schedule
     Clock::time_point due;     // when its next message is due
 };
-using Connections = std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
-// #endregion
+using Connections = std::map<websocketpp::connection_hdl, Connection,
+                             std::owner_less<websocketpp::connection_hdl>>;
 
-// #region message
 // "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour clock.
 std::string tick_message() {
     std::time_t now = std::time(nullptr);
@@ -42,9 +41,7 @@ std::string tick_message() {
     std::strftime(text, sizeof text, "C++ Rocks -> %Y-%m-%d %H:%M:%S", &local);
     return text;
 }
-// #endregion
 
-// #region http-handler
 // Called for every request that is not a WebSocket handshake. Without this
 // handler websocketpp would answer 426 Upgrade Required on every path.
 void on_http(Server& server, websocketpp::connection_hdl hdl) {
@@ -57,9 +54,7 @@ void on_http(Server& server, websocketpp::connection_hdl hdl) {
         con->set_body("Not Found");
     }
 }
-// #endregion
 
-// #region handshake
 // Called for every WebSocket handshake, before it is answered: true accepts it (101).
 bool on_validate(Server& server, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = server.get_con_from_hdl(hdl);
@@ -68,14 +63,12 @@ bool on_validate(Server& server, websocketpp::connection_hdl hdl) {
     return false;
 }
 
-// #region send
 void send_tick(Server& server, websocketpp::connection_hdl hdl) {
     // The error_code overload: a failed send is reported here, never thrown through run().
     websocketpp::lib::error_code ec;
     server.send(hdl, tick_message(), websocketpp::frame::opcode::text, ec);
     if (ec) std::cerr << "send failed: " << ec.message() << '\n';
 }
-// #endregion
 
 // #region schedule
 // Arms the connection's timer for its next message. The due time moves on by
@@ -113,24 +106,23 @@ void on_close(Server& server, Connections& connections, websocketpp::connection_
               << server.get_con_from_hdl(hdl)->get_remote_close_code() << ")" << std::endl;
     connections.erase(connection);  // destroying the timer cancels its pending wait
 }
-// #endregion
 
 int main(int argc, char* argv[]) {
     const unsigned short port = argc > 1 ? static_cast<unsigned short>(std::atoi(argv[1])) : 5065;
 
-    // #region setup
     Server server;
     Connections connections;  // after the server, so its timers go before the io loop they run on
     server.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     server.init_asio();
     server.set_reuse_addr(true);  // restart at once on the same port
     server.set_http_handler([&server](websocketpp::connection_hdl hdl) { on_http(server, hdl); });
-    server.set_validate_handler([&server](websocketpp::connection_hdl hdl) { return on_validate(server, hdl); });
-    server.set_open_handler([&](websocketpp::connection_hdl hdl) { on_open(server, connections, hdl); });
-    server.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(server, connections, hdl); });
-    // #endregion
+    server.set_validate_handler(
+        [&server](websocketpp::connection_hdl hdl) { return on_validate(server, hdl); });
+    server.set_open_handler(
+        [&](websocketpp::connection_hdl hdl) { on_open(server, connections, hdl); });
+    server.set_close_handler(
+        [&](websocketpp::connection_hdl hdl) { on_close(server, connections, hdl); });
 
-    // #region shutdown
     // Ctrl+C or SIGTERM: stop accepting, let run() return, exit 0. Set up before the
     // listening line, so that a signal sent the moment it appears is already handled.
     asio::signal_set signals(server.get_io_service(), SIGINT, SIGTERM);
@@ -139,9 +131,7 @@ int main(int argc, char* argv[]) {
         server.stop_listening(ignored);
         server.stop();
     });
-    // #endregion
 
-    // #region listen
     // IPv4 loopback, stated explicitly: listen(port) alone would bind IPv6 dual-stack.
     websocketpp::lib::error_code ec;
     server.listen(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port), ec);
@@ -153,7 +143,6 @@ int main(int argc, char* argv[]) {
     asio::error_code local_ec;
     std::cout << "Now listening on: http://localhost:"
               << server.get_local_endpoint(local_ec).port() << std::endl;
-    // #endregion
 
     server.run();
     return 0;

@@ -1,7 +1,7 @@
-// Step 06 — connect: the counterpart of `new ClientWebSocket()` + `ConnectAsync`.
+// Step 07 — connect: the counterpart of `new ClientWebSocket()` + `ConnectAsync`.
 //
 // Opens a WebSocket connection, says so, then closes it normally (1000).
-// Usage: step06_client [URL]   (default ws://localhost:5065/)
+// Usage: step07_client [URL]   (default ws://localhost:5065/)
 // Exit codes: 0 connected and closed, 1 could not connect, 2 bad usage.
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>

@@ -1,8 +1,8 @@
-// Step 07 — the receive loop: the counterpart of `ReceiveAsync` while `State` is Open.
+// Step 08 — the receive loop: the counterpart of `ReceiveAsync` while `State` is Open.
 //
 // Prints every text message on its own line as it arrives, until the server
 // closes the connection; Ctrl+C or SIGTERM closes it normally from this side.
-// Usage: step07_client [URL]   (default ws://localhost:5065/)
+// Usage: step08_client [URL]   (default ws://localhost:5065/)
 // Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>

@@ -1,4 +1,4 @@
-// Step 05: every connection gets a message at once, then one a second on a
+// Step 06: every connection gets a message at once, then one a second on a
 // fixed schedule (open + k s) until it closes; closed connections are
 // forgotten at once and the server keeps serving the others.
 #include "program.hpp"
@@ -51,7 +51,7 @@ std::string peer_of(const std::string& opened_line) { return opened_line.substr(
 }  // namespace
 
 TEST_CASE("messages arrive at once, then once a second, on schedule") {
-    ServerProcess server("step05_server");
+    ServerProcess server("step06_server");
     WsClient client;
     const auto connecting = Clock::now();
     REQUIRE(client.connect(server.ws_url("/")));
@@ -71,7 +71,7 @@ TEST_CASE("messages arrive at once, then once a second, on schedule") {
 }
 
 TEST_CASE("a server that falls behind sends one late message, skips the missed ones, keeps its schedule") {
-    ServerProcess server("step05_server");
+    ServerProcess server("step06_server");
     WsClient client;
     REQUIRE(client.connect(server.ws_url("/")));
     const auto first = receive_ticks(client, 2);
@@ -97,7 +97,7 @@ TEST_CASE("a server that falls behind sends one late message, skips the missed o
 }
 
 TEST_CASE("two clients at once each get their own stream") {
-    ServerProcess server("step05_server");
+    ServerProcess server("step06_server");
     WsClient first;
     REQUIRE(first.connect(server.ws_url("/")));
     const auto first_opened = receive_ticks(first, 1)[0].received;
@@ -122,7 +122,7 @@ TEST_CASE("two clients at once each get their own stream") {
 }
 
 TEST_CASE("a client that closes cleanly is logged, and the next client is served normally") {
-    ServerProcess server("step05_server");
+    ServerProcess server("step06_server");
     WsClient leaving;
     REQUIRE(leaving.connect(server.ws_url("/")));
     const std::string peer = peer_of(server.wait_for_line(Stream::out, "opened: "));
@@ -141,7 +141,7 @@ TEST_CASE("a client that closes cleanly is logged, and the next client is served
 }
 
 TEST_CASE("a client whose socket is reset is logged, and the server keeps serving") {
-    ServerProcess server("step05_server");
+    ServerProcess server("step06_server");
     WsClient bystander;
     REQUIRE(bystander.connect(server.ws_url("/")));
     server.wait_for_line(Stream::out, "opened: ");
@@ -165,7 +165,7 @@ TEST_CASE("a client whose socket is reset is logged, and the server keeps servin
 }
 
 TEST_CASE("SIGTERM stops the server with exit code 0 while clients are connected") {
-    ServerProcess server("step05_server");
+    ServerProcess server("step06_server");
     WsClient client;
     REQUIRE(client.connect(server.ws_url("/")));
     receive_ticks(client, 1);

@@ -1,4 +1,4 @@
-// Step 06: the client connects, says so, closes normally; every failure to
+// Step 07: the client connects, says so, closes normally; every failure to
 // connect is one clear line on stderr and exit code 1.
 #include "program.hpp"
 #include "ws.hpp"
@@ -9,10 +9,10 @@
 
 using namespace wstest;
 
-TEST_CASE("the client connects to step 06's server, says so and exits 0") {
-    ServerProcess server("step06_server");
+TEST_CASE("the client connects to step 07's server, says so and exits 0") {
+    ServerProcess server("step07_server");
     const std::string url = "ws://localhost:" + std::to_string(server.port()) + "/";
-    Program client("step06_client", {url});
+    Program client("step07_client", {url});
     REQUIRE(client.wait_exit(milliseconds(5000)) == 0);
     REQUIRE(client.wait_output_closed());
     INFO(client.transcript());
@@ -24,7 +24,7 @@ TEST_CASE("the client connects to step 06's server, says so and exits 0") {
 
 TEST_CASE("the client closes with 1000 right after connecting") {
     WsTestServer server;
-    Program client("step06_client", {server.url()});
+    Program client("step07_client", {server.url()});
     REQUIRE(server.wait_open());
     std::optional<WsClose> close = server.wait_closed(milliseconds(5000));
     REQUIRE(close);
@@ -40,7 +40,7 @@ TEST_CASE("no server listening: one line naming the URL and the cause, exit 1") 
         port = gone.port();
     }
     const std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/";
-    Program client("step06_client", {url});
+    Program client("step07_client", {url});
     REQUIRE(client.wait_exit(milliseconds(5000)) == 1);
     REQUIRE(client.wait_output_closed());
     INFO(client.transcript());
@@ -50,9 +50,9 @@ TEST_CASE("no server listening: one line naming the URL and the cause, exit 1") 
 }
 
 TEST_CASE("a path the server rejects: exit 1 naming the HTTP status") {
-    ServerProcess server("step06_server");
+    ServerProcess server("step07_server");
     const std::string url = server.ws_url("/missing");
-    Program client("step06_client", {url});
+    Program client("step07_client", {url});
     REQUIRE(client.wait_exit(milliseconds(5000)) == 1);
     REQUIRE(client.wait_output_closed());
     INFO(client.transcript());
@@ -63,7 +63,7 @@ TEST_CASE("a path the server rejects: exit 1 naming the HTTP status") {
 }
 
 TEST_CASE("a malformed URL: exit 1 naming the URL") {
-    Program client("step06_client", {"not a url"});
+    Program client("step07_client", {"not a url"});
     REQUIRE(client.wait_exit(milliseconds(5000)) == 1);
     REQUIRE(client.wait_output_closed());
     INFO(client.transcript());
@@ -73,7 +73,7 @@ TEST_CASE("a malformed URL: exit 1 naming the URL") {
 }
 
 TEST_CASE("more than one argument is a usage error, exit 2") {
-    Program client("step06_client", {"ws://localhost:1/", "extra"});
+    Program client("step07_client", {"ws://localhost:1/", "extra"});
     REQUIRE(client.wait_exit(milliseconds(5000)) == 2);
     CHECK(client.wait_for_line(Stream::err, "usage: ").find("[URL]") != std::string::npos);
 }

@@ -1,4 +1,4 @@
-// Step 07: the client prints every message whole, on its own line, as it
+// Step 08: the client prints every message whole, on its own line, as it
 // arrives; it answers the server's Close, notices a lost connection, and
 // closes normally on Ctrl+C or SIGTERM.
 #include "program.hpp"
@@ -95,10 +95,10 @@ private:
 
 }  // namespace
 
-TEST_CASE("against step 07's server, timestamp lines arrive about a second apart") {
-    ServerProcess server("step07_server");
+TEST_CASE("against step 08's server, timestamp lines arrive about a second apart") {
+    ServerProcess server("step08_server");
     const std::string url = "ws://localhost:" + std::to_string(server.port()) + "/";
-    Program client("step07_client", {url});
+    Program client("step08_client", {url});
     REQUIRE(client.wait_for_line(Stream::out, "Connected to ") == "Connected to " + url);
 
     const std::optional<std::string> first = client.next_line(Stream::out, milliseconds(5000));
@@ -127,7 +127,7 @@ TEST_CASE("messages of any size and UTF-8 text are printed whole, then Close 100
         long_line(1024 * 1024, 'A'),
     };
     WsTestServer server;
-    Program client("step07_client", {server.url()});
+    Program client("step08_client", {server.url()});
     REQUIRE(server.wait_open());
     for (const std::string& message : messages) server.send_text(message);
     server.close(1000, "done");
@@ -150,8 +150,8 @@ TEST_CASE("messages of any size and UTF-8 text are printed whole, then Close 100
 }
 
 TEST_CASE("the server killed mid-stream: the connection is lost, exit 3 within 5 s") {
-    ServerProcess server("step07_server");
-    Program client("step07_client", {server.ws_url()});
+    ServerProcess server("step08_server");
+    Program client("step08_client", {server.ws_url()});
     client.wait_for_line(Stream::out, "C++ Rocks -> ");
     server.send_signal(SIGKILL);
     REQUIRE(client.wait_exit(milliseconds(5000)) == 3);
@@ -163,7 +163,7 @@ TEST_CASE("the server killed mid-stream: the connection is lost, exit 3 within 5
 
 TEST_CASE("a connection reset without a Close frame is a lost connection, exit 3") {
     WsTestServer server;
-    Program client("step07_client", {server.url()});
+    Program client("step08_client", {server.url()});
     REQUIRE(server.wait_open());
     client.wait_for_line(Stream::out, "Connected to ");
     server.reset();
@@ -175,7 +175,7 @@ TEST_CASE("Ctrl+C or SIGTERM: the client sends Close 1000 and exits 0") {
     const int signal_number = GENERATE(SIGINT, SIGTERM);
     INFO("signal " << signal_number);
     WsTestServer server;
-    Program client("step07_client", {server.url()});
+    Program client("step08_client", {server.url()});
     REQUIRE(server.wait_open());
     client.wait_for_line(Stream::out, "Connected to ");
     client.send_signal(signal_number);
@@ -187,7 +187,7 @@ TEST_CASE("Ctrl+C or SIGTERM: the client sends Close 1000 and exits 0") {
 
 TEST_CASE("a message above the 16 MiB limit: the client fails the connection with 1009, exit 3") {
     WsTestServer server;
-    Program client("step07_client", {server.url()});
+    Program client("step08_client", {server.url()});
     REQUIRE(server.wait_open());
     server.send_text("small");
     server.send_text(std::string(16 * 1024 * 1024 + 1, 'x'));
@@ -205,7 +205,7 @@ TEST_CASE("a message above the 16 MiB limit: the client fails the connection wit
 
 TEST_CASE("Ctrl+C while the handshake is unanswered: exit 1 at once") {
     SilentListener listener;
-    Program client("step07_client", {listener.url()});
+    Program client("step08_client", {listener.url()});
     REQUIRE(listener.wait_for_request(milliseconds(5000)));
     client.send_signal(SIGINT);
     REQUIRE(client.wait_exit(milliseconds(3000)) == 1);
@@ -220,7 +220,7 @@ TEST_CASE("no server listening: exit 1 with the cause") {
         port = gone.port();
     }
     const std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/";
-    Program client("step07_client", {url});
+    Program client("step08_client", {url});
     REQUIRE(client.wait_exit(milliseconds(5000)) == 1);
     CHECK(client.wait_for_line(Stream::err, "cannot connect to ") ==
           "cannot connect to " + url + ": Connection refused");
