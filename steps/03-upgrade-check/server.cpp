@@ -7,23 +7,10 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <map>
-#include <memory>
 #include <string>
 
 using Server = websocketpp::server<websocketpp::config::asio>;
 
-// #region connections
-// What the server remembers about each open connection, keyed by its handle.
-// The handle is a weak pointer, compared with owner_less, so the map never
-// keeps a closed connection alive.
-struct Connection {
-    std::string peer;  // "127.0.0.1:51040", read at open: at close the socket may already be shut down
-};
-using Connections = std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
-// #endregion
-
-// #region http-handler
 // Called for every request that is not a WebSocket handshake. Without this
 // handler websocketpp would answer 426 Upgrade Required on every path.
 void on_http(Server& server, websocketpp::connection_hdl hdl) {
@@ -36,9 +23,7 @@ void on_http(Server& server, websocketpp::connection_hdl hdl) {
         con->set_body("Not Found");
     }
 }
-// #endregion
 
-// #region handshake
 // Called for every WebSocket handshake, before it is answered: true accepts it (101).
 bool on_validate(Server& server, websocketpp::connection_hdl hdl) {
     Server::connection_ptr con = server.get_con_from_hdl(hdl);
@@ -47,36 +32,30 @@ bool on_validate(Server& server, websocketpp::connection_hdl hdl) {
     return false;
 }
 
-void on_open(Server& server, Connections& connections, websocketpp::connection_hdl hdl) {
-    Connection& connection = connections[hdl];
-    connection.peer = server.get_con_from_hdl(hdl)->get_remote_endpoint();
-    std::cout << "opened: " << connection.peer << std::endl;
+// Called once the 101 answer is sent: the connection is open.
+void on_open(Server& server, websocketpp::connection_hdl hdl) {
+    std::cout << "opened: " << server.get_con_from_hdl(hdl)->get_remote_endpoint() << std::endl;
 }
 
-void on_close(Server& server, Connections& connections, websocketpp::connection_hdl hdl) {
-    auto connection = connections.find(hdl);  // websocketpp calls this only after on_open
-    std::cout << "closed: " << connection->second.peer << " (code "
-              << server.get_con_from_hdl(hdl)->get_remote_close_code() << ")" << std::endl;
-    connections.erase(connection);
+// Called once the connection is over, whichever side ended it and however.
+void on_close(Server& server, websocketpp::connection_hdl hdl) {
+    std::cout << "closed: code " << server.get_con_from_hdl(hdl)->get_remote_close_code()
+              << std::endl;
 }
-// #endregion
 
 int main(int argc, char* argv[]) {
     const unsigned short port = argc > 1 ? static_cast<unsigned short>(std::atoi(argv[1])) : 5065;
 
-    // #region setup
     Server server;
-    Connections connections;  // one entry per open connection
     server.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     server.init_asio();
     server.set_reuse_addr(true);  // restart at once on the same port
     server.set_http_handler([&server](websocketpp::connection_hdl hdl) { on_http(server, hdl); });
-    server.set_validate_handler([&server](websocketpp::connection_hdl hdl) { return on_validate(server, hdl); });
-    server.set_open_handler([&](websocketpp::connection_hdl hdl) { on_open(server, connections, hdl); });
-    server.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(server, connections, hdl); });
-    // #endregion
+    server.set_validate_handler(
+        [&server](websocketpp::connection_hdl hdl) { return on_validate(server, hdl); });
+    server.set_open_handler([&server](websocketpp::connection_hdl hdl) { on_open(server, hdl); });
+    server.set_close_handler([&server](websocketpp::connection_hdl hdl) { on_close(server, hdl); });
 
-    // #region shutdown
     // Ctrl+C or SIGTERM: stop accepting, let run() return, exit 0. Set up before the
     // listening line, so that a signal sent the moment it appears is already handled.
     asio::signal_set signals(server.get_io_service(), SIGINT, SIGTERM);
@@ -85,9 +64,7 @@ int main(int argc, char* argv[]) {
         server.stop_listening(ignored);
         server.stop();
     });
-    // #endregion
 
-    // #region listen
     // IPv4 loopback, stated explicitly: listen(port) alone would bind IPv6 dual-stack.
     websocketpp::lib::error_code ec;
     server.listen(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port), ec);
@@ -99,7 +76,6 @@ int main(int argc, char* argv[]) {
     asio::error_code local_ec;
     std::cout << "Now listening on: http://localhost:"
               << server.get_local_endpoint(local_ec).port() << std::endl;
-    // #endregion
 
     server.run();
     return 0;
