@@ -54,7 +54,7 @@ void require_peer(bool available, const std::string& what) {
     if (available) return;
     if (std::getenv("WSTEST_INTEROP_REQUIRED")) FAIL(what << " is missing (scripts/interop.sh installs it)");
     std::cout << "SKIPPED: " << what << " is missing; scripts/interop.sh installs it" << std::endl;
-    std::_Exit(77);  // ctest's SKIP_RETURN_CODE for this label
+    std::_Exit(skipped_exit_code);
 }
 
 void require_python_websockets() { require_peer(runs_ok(python, {"-c", "import websockets"}), "python3-websockets"); }
