@@ -35,10 +35,13 @@ inline std::vector<std::string> server_args(std::vector<std::string> extra = {})
 inline long long ms(Clock::duration duration) { return std::chrono::duration_cast<milliseconds>(duration).count(); }
 
 // A normal client, connected before the hostile part of a test and checked
-// after it: every tick came, none more than one interval behind its schedule
-// (the server's schedule is fixed, so a tick late by L shows as a gap of
-// interval + L after the one before it, and a skipped tick as a gap of two
-// intervals or more).
+// after it: every gap between two ticks stays under three intervals. The
+// server's schedule is fixed and it skips what it missed, so a tick late by L
+// shows as a gap of interval + L, and a stall of S as a gap of S to S +
+// interval. A server that the abuse stalls, even for one interval per bad
+// frame or handshake, leaves gaps of many intervals; a busy machine delays a
+// tick by tens of milliseconds, rarely by hundreds. scripts/mutants.sh checks
+// that such a stalling server fails.
 class Witness {
 public:
     explicit Witness(const ServerProcess& server) {
@@ -60,8 +63,7 @@ public:
         long long worst = 0;
         for (std::size_t i = 1; i < ticks_.size(); ++i) worst = std::max(worst, ms(ticks_[i] - ticks_[i - 1]));
         INFO("the witness got " << ticks_.size() << " ticks; the longest gap was " << worst << " ms");
-        // Slack for this process's own scheduling, which timestamps the ticks.
-        CHECK(worst <= 2 * interval.count() + 30);
+        CHECK(worst < 3 * interval.count());
     }
 
 private:

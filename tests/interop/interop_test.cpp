@@ -105,10 +105,12 @@ PeerReport parse_report(const std::vector<std::string>& lines) {
 
 constexpr long long interval_ms = 250;
 constexpr std::size_t tick_count = 6;
-// How far from its schedule (open + k intervals) a tick may arrive, as the peer
-// measured it: scheduling noise of two processes, one of them a browser, and
-// of a sanitizer build.
-constexpr long long tolerance_ms = 100;
+// Where a tick may arrive, as the peer measured it from its open: never before
+// its due time (open + k intervals) but for clock granularity, and less than
+// one interval after it. The test is about interop, and the peers run on a
+// machine that may be busy; step 06's tests hold the schedule to account.
+constexpr long long early_ms = 20;
+constexpr long long late_ms = interval_ms;
 
 std::vector<std::string> server_args() {
     return {"--port", "0", "--interval-ms", std::to_string(interval_ms)};
@@ -125,8 +127,8 @@ void check_ticks_on_schedule(const PeerReport& report, const std::string& transc
         INFO("tick " << k << " at " << message.ms << " ms: " << message.text);
         CHECK(is_tick(message.text));
         const long long due = static_cast<long long>(k) * interval_ms;
-        CHECK(message.ms >= due - tolerance_ms);
-        CHECK(message.ms <= due + tolerance_ms);
+        CHECK(message.ms >= due - early_ms);
+        CHECK(message.ms < due + late_ms);
     }
 }
 
