@@ -105,8 +105,9 @@ done
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
   if ! command -v sudo >/dev/null; then
-    say "missing ${missing[*]}; you are not root and there is no sudo:" \
-        "as root, run  $family install ${missing[*]}  (apt: apt-get update first), then retry"
+    command=("dnf install -y ${missing[*]}")
+    [ "$family" = apt ] && command=("apt-get update && apt-get install -y ${missing[*]}")
+    say "not root and no sudo, so it cannot install ${missing[*]}; as root run: ${command[0]}"
     exit 1
   fi
   sudo=(sudo)
