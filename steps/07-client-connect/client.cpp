@@ -38,7 +38,8 @@ void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) 
     std::cerr << "cannot connect to " << session.url << ": ";
     if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
         // The server answered, but not with 101 Switching Protocols: it refused the handshake.
-        std::cerr << "the server answered HTTP " << con->get_response_code() << ' ' << con->get_response_msg();
+        std::cerr << "the server answered HTTP " << con->get_response_code() << ' '
+                  << con->get_response_msg();
     } else {
         std::cerr << con->get_ec().message();
     }
@@ -60,8 +61,10 @@ int main(int argc, char* argv[]) {
     client.init_asio();
     Session session;
     session.url = argc > 1 ? argv[1] : "ws://localhost:5065/";
-    client.set_open_handler([&](websocketpp::connection_hdl hdl) { on_open(client, session, hdl); });
-    client.set_fail_handler([&](websocketpp::connection_hdl hdl) { on_fail(client, session, hdl); });
+    client.set_open_handler(
+        [&](websocketpp::connection_hdl hdl) { on_open(client, session, hdl); });
+    client.set_fail_handler(
+        [&](websocketpp::connection_hdl hdl) { on_fail(client, session, hdl); });
     // #endregion
 
     // #region connect

@@ -1,13 +1,12 @@
 // Step 08 — the receive loop: the counterpart of `ReceiveAsync` while `State` is Open.
 //
-// Prints every text message on its own line as it arrives, until the server
-// closes the connection; Ctrl+C or SIGTERM closes it normally from this side.
+// Prints every text message on its own line as it arrives, until the
+// connection ends.
 // Usage: step08_client [URL]   (default ws://localhost:5065/)
-// Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
+// Exit codes: 0 connected (however the connection then ended), 1 could not connect, 2 bad usage.
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
 
-#include <csignal>
 #include <cstddef>
 #include <iostream>
 #include <string>
@@ -25,18 +24,13 @@ struct ClientConfig : websocketpp::config::asio_client {
 using Client = websocketpp::client<ClientConfig>;
 // #endregion
 
-enum ExitCode { closed_normally = 0, could_not_connect = 1, bad_usage = 2, connection_lost = 3 };
+enum ExitCode { closed_normally = 0, could_not_connect = 1, bad_usage = 2 };
 
-// #region session
 // What the handlers and main share about the one connection.
 struct Session {
-    explicit Session(asio::io_context& io) : signals(io, SIGINT, SIGTERM) {}
     std::string url;
-    Client::connection_ptr connection;  // for on_signal, the one handler not given a hdl
-    asio::signal_set signals;  // Ctrl+C and SIGTERM, delivered as events on the io loop
     ExitCode exit_code = closed_normally;
 };
-// #endregion
 
 void on_open(Session& session) { std::cout << "Connected to " << session.url << std::endl; }
 
@@ -47,66 +41,33 @@ void on_message(Client::message_ptr message) {
     if (message->get_opcode() == websocketpp::frame::opcode::text) {
         std::cout << message->get_payload() << std::endl;  // flushed: each line shows as it arrives
     } else {
-        std::cerr << "binary message of " << message->get_payload().size() << " bytes, not printed\n";
+        std::cerr << "binary message of " << message->get_payload().size()
+                  << " bytes, not printed\n";
     }
 }
 // #endregion
 
-// #region fail
 // The connection never opened: no server, a refused handshake, a network error.
 void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) {
     Client::connection_ptr con = client.get_con_from_hdl(hdl);
     std::cerr << "cannot connect to " << session.url << ": ";
     if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
         // The server answered, but not with 101 Switching Protocols: it refused the handshake.
-        std::cerr << "the server answered HTTP " << con->get_response_code() << ' ' << con->get_response_msg();
+        std::cerr << "the server answered HTTP " << con->get_response_code() << ' '
+                  << con->get_response_msg();
     } else {
         std::cerr << con->get_ec().message();
     }
     std::cerr << '\n';
     session.exit_code = could_not_connect;
-    session.signals.cancel();  // nothing left to wait for: let run() return
 }
-// #endregion
 
-// #region close
-// The connection has ended, in one of three ways. Remote code 1006 (abnormal)
-// is websocketpp's way of saying that no Close frame came from the server.
-void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl) {
+// The connection has ended. Code 1006 means that no Close frame came from the server.
+void on_close(Client& client, websocketpp::connection_hdl hdl) {
     Client::connection_ptr con = client.get_con_from_hdl(hdl);
-    if (con->get_remote_close_code() != websocketpp::close::status::abnormal_close) {
-        // The server's Close frame came, and websocketpp has already answered it.
-        std::cerr << "connection closed: code " << con->get_remote_close_code() << ", reason \""
-                  << con->get_remote_close_reason() << "\"\n";
-    } else if (con->get_ec()) {
-        // The socket failed or was closed under us: a crash, a reset, a timeout.
-        std::cerr << "connection to " << session.url << " lost: " << con->get_ec().message() << '\n';
-        session.exit_code = connection_lost;
-    } else {
-        // websocketpp failed the connection itself (1009 for a message too big):
-        // it sent its Close frame and dropped the connection without waiting.
-        std::cerr << "connection failed: code " << con->get_local_close_code() << ", reason \""
-                  << con->get_local_close_reason() << "\"\n";
-        session.exit_code = connection_lost;
-    }
-    session.signals.cancel();  // nothing left to wait for: let run() return
+    std::cerr << "connection closed: code " << con->get_remote_close_code() << ", reason \""
+              << con->get_remote_close_reason() << "\"\n";
 }
-// #endregion
-
-// #region signal
-// Ctrl+C or SIGTERM: start the closing handshake; on_close follows when the
-// server answers (or after websocketpp's 5 s close timeout if it does not).
-void on_signal(Client& client, Session& session) {
-    if (session.connection->get_state() == websocketpp::session::state::connecting) {
-        std::cerr << "cannot connect to " << session.url << ": interrupted\n";
-        session.exit_code = could_not_connect;
-        client.stop();
-        return;
-    }
-    websocketpp::lib::error_code ignored;  // fails only when already closing: nothing more to do
-    session.connection->close(websocketpp::close::status::normal, "", ignored);
-}
-// #endregion
 
 int main(int argc, char* argv[]) {
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -114,33 +75,27 @@ int main(int argc, char* argv[]) {
         return bad_usage;
     }
 
-    // #region setup
     Client client;
     client.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     client.clear_error_channels(websocketpp::log::elevel::all);   // our handlers report errors
     client.init_asio();
-    Session session(client.get_io_service());
+    Session session;
     session.url = argc > 1 ? argv[1] : "ws://localhost:5065/";
     client.set_open_handler([&](websocketpp::connection_hdl) { on_open(session); });
     client.set_message_handler(
         [](websocketpp::connection_hdl, Client::message_ptr message) { on_message(message); });
-    client.set_fail_handler([&](websocketpp::connection_hdl hdl) { on_fail(client, session, hdl); });
-    client.set_close_handler([&](websocketpp::connection_hdl hdl) { on_close(client, session, hdl); });
-    session.signals.async_wait([&](const asio::error_code& ec, int) {
-        if (!ec) on_signal(client, session);  // an error here means cancelled: the connection has ended
-    });
-    // #endregion
+    client.set_fail_handler(
+        [&](websocketpp::connection_hdl hdl) { on_fail(client, session, hdl); });
+    client.set_close_handler([&client](websocketpp::connection_hdl hdl) { on_close(client, hdl); });
 
-    // #region connect
     // get_connection only parses the URL; connect() queues the work, run() does it.
     websocketpp::lib::error_code ec;
-    session.connection = client.get_connection(session.url, ec);
+    Client::connection_ptr con = client.get_connection(session.url, ec);
     if (ec) {
         std::cerr << "cannot connect to " << session.url << ": " << ec.message() << '\n';
         return could_not_connect;
     }
-    client.connect(session.connection);
+    client.connect(con);
     client.run();  // returns once the connection has failed or closed
-    // #endregion
     return session.exit_code;
 }
