@@ -66,7 +66,8 @@ TEST_CASE("a message at once, then one about every second, in order") {
     for (std::size_t i = 1; i < messages.size(); ++i) {
         CHECK(*tick_time(messages[i].payload) >= *tick_time(messages[i - 1].payload));
     }
-    const std::time_t stamp_span = *tick_time(messages[3].payload) - *tick_time(messages[0].payload);
+    const std::time_t stamp_span =
+        *tick_time(messages[3].payload) - *tick_time(messages[0].payload);
     CHECK(stamp_span >= 2);
     CHECK(stamp_span <= 5);
 }
