@@ -47,4 +47,4 @@ if [ ${#missing[@]} -gt 0 ] && [[ " $* " != *" --report-only "* ]]; then
   $SUDO apt-get update -qq >/dev/null || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-exec /usr/bin/python3 "$ROOT/tests/bench/bench.py" "$@"
+PYTHONDONTWRITEBYTECODE=1 exec /usr/bin/python3 "$ROOT/tests/bench/bench.py" "$@"

@@ -237,11 +237,12 @@ class Bench:
         return results
 
     def measure_callgrind(self, name):
-        """Instructions per handshake and per delivered frame, counted by callgrind.
+        """Instructions per connection and per delivered frame, counted by callgrind.
 
         Three runs under valgrind: two handshake runs with different client counts
         (the difference gives instructions per connection: handshake, first message,
         close) and one stress run (what it costs beyond its connections, per frame).
+        The same arithmetic per function says where those instructions go.
         """
         p, runs = self.p, []
         for kind, conns in [("hs", p["cg_conns"][0]), ("hs", p["cg_conns"][1]),
@@ -256,40 +257,57 @@ class Bench:
                 r = self.client(name, port, 0, interval, 300, "--connections", conns,
                                 "--connect-timeout-s", 120, *args)
             self.exits[name].pop()  # valgrind runs are not counted in "shutdown"
-            text = subprocess.run(["callgrind_annotate", "--inclusive=no", str(outfile)],
-                                  capture_output=True, text=True).stdout
-            total = re.search(r"^\s*([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", text, re.M)
-            r["ir"] = float(total.group(1).replace(",", "")) if total else None
-            r["connections"] = conns
-            r["top"] = [(float(m.group(1).replace(",", "")), short_function(m.group(2)))
-                        for m in re.finditer(r"^\s*([\d,]+) \([\d. ]+%\)\s+[^\s:]*:(?!:)(.*)$",
-                                             text, re.M)]
+            r["connections"], r["functions"] = conns, callgrind_functions(outfile)
             runs.append(r)
         a, b, s = runs
-        if not all(x.get("ir") for x in runs):
+        if not all(x["functions"] for x in runs):
             return {"error": "callgrind gave no totals"}
-        per_conn = (b["ir"] - a["ir"]) / (b["connections"] - a["connections"])
-        fixed = a["ir"] - per_conn * a["connections"]
-        frames = s.get("frames_total", 0) - s["connections"]
-        beyond = s["ir"] - fixed - per_conn * s["connections"]
-        per_frame = beyond / frames if frames > 0 else None
-        # Where a frame's instructions go: the stress run's functions, self cost, per frame.
-        top = [(ir / s.get("frames_total", 1), fn) for ir, fn in s["top"][:12]]
-        return {"ir_per_connection": per_conn, "ir_per_frame": per_frame, "frames": frames,
-                "top_per_frame": top, "stress_ir": s["ir"]}
+
+        def linear(fn):
+            """Instructions of `fn` (None: the total) per connection and per frame."""
+            ia, ib, i_s = (x["functions"].get(fn or "TOTAL", 0) for x in runs)
+            per_conn = (ib - ia) / (b["connections"] - a["connections"])
+            fixed = ia - per_conn * a["connections"]
+            frames = s.get("frames_total", 0) - s["connections"]
+            per_frame = (i_s - fixed - per_conn * s["connections"]) / frames if frames > 0 else 0
+            return per_conn, per_frame
+        total_conn, total_frame = linear(None)
+        names = set(b["functions"]) | set(s["functions"])
+        names.discard("TOTAL")
+        costs = {fn: linear(fn) for fn in names}
+        top_conn = sorted(((c, fn) for fn, (c, f) in costs.items()), reverse=True)[:10]
+        top_frame = sorted(((f, fn) for fn, (c, f) in costs.items()), reverse=True)[:10]
+        return {"ir_per_connection": total_conn, "ir_per_frame": total_frame,
+                "frames": s.get("frames_total", 0) - s["connections"],
+                "top_per_frame": top_frame, "top_per_connection": top_conn}
+
+
+def callgrind_functions(outfile):
+    """Self instructions per function of one callgrind output; "TOTAL" for the program."""
+    text = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100",
+                           str(outfile)], capture_output=True, text=True).stdout
+    out = {}
+    total = re.search(r"^\s*([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", text, re.M)
+    if total:
+        out["TOTAL"] = float(total.group(1).replace(",", ""))
+    for m in re.finditer(r"^\s*([\d,]+) \([\d. ]+%\)\s+[^\s:]*:(?!:)(.*)$", text, re.M):
+        fn = short_function(m.group(2))
+        out[fn] = out.get(fn, 0) + float(m.group(1).replace(",", ""))
+    return out
 
 
 def short_function(name):
-    """A callgrind function name, readable: template arguments collapsed, the
-    object file's folder dropped ("f(int) [/usr/lib/libc.so.6]" -> "f(int) [libc.so.6]")."""
+    """A callgrind function name, readable: template arguments and long parameter
+    lists collapsed, the object file's folder dropped ("f [/usr/lib/libc.so.6]" ->
+    "f [libc.so.6]")."""
     name, _, obj = name.strip().partition(" [")
     while True:
-        shorter = re.sub(r"<[^<>]*>", "<…>", name)
+        shorter = re.sub(r"<[^<>]*>", "\x00", name)
         if shorter == name:
             break
-        name = shorter.replace("<…>", "\x00")
+        name = shorter
     name = name.replace("\x00", "<…>")
-    name = re.sub(r"\((?=[^()]{40,}\))[^()]*\)", "(…)", name)  # long parameter lists
+    name = re.sub(r"\((?=[^()]{40,}\))[^()]*\)", "(…)", name)
     return name + (f" [{os.path.basename(obj.rstrip(']'))}]" if obj else "")
 
 
@@ -433,6 +451,7 @@ def run(args, mode):
             log(f"open-files limit {hard}: the {p['t2_conns']}-client run is cut")
             p["t2_conns"] = hard - 200
         info = versions(bench, meta)
+        info["final_bin"] = bench.paths["final"]
         waited = 0
         while waited < p["wait_idle"] and os.getloadavg()[0] >= 1.0:
             if not waited:
@@ -492,13 +511,27 @@ if __name__ == "__main__":
     ap.add_argument("--wait-idle", type=int)
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--report-only", metavar="RUN_DIR")
+    ap.add_argument("--callgrind-only", metavar="RUN_DIR",
+                    help="redo the callgrind counts of a run (they do not depend on load)")
     a = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).parent))
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     import bench_report
-    if a.report_only:
-        run_dir = Path(a.report_only).resolve()
+    if a.report_only or a.callgrind_only:
+        run_dir = Path(a.report_only or a.callgrind_only).resolve()
         data = json.loads((run_dir / "results.json").read_text())
-    else:
+    if a.callgrind_only:
+        bench = Bench(a, run_dir, data["params"])
+        bench.paths["final"] = data["info"].get("final_bin", bench.paths["final"])
+        try:
+            for name in [s for s in NATIVE if s in data["servers"]]:
+                log(f"{name}: callgrind")
+                bench.exits[name] = []
+                data["callgrind"][name] = bench.measure_callgrind(name)
+        finally:
+            bench.stop_all()
+        (run_dir / "results.json").write_text(json.dumps(data, indent=1))
+    if not (a.report_only or a.callgrind_only):
         data, run_dir = run(a, "quick" if a.quick else "full")
     out = Path(a.out_dir) if a.out_dir else \
         (BUILD / "quick" if data["mode"] == "quick" else ROOT / "docs")
