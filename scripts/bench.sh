@@ -23,7 +23,8 @@ case " $* " in *" -h "*|*" --help "*) sed -n '2,14p' "$0"; exit 0 ;; esac
 # client at nice -10). setsid --wait forwards nothing, so Ctrl+C/SIGTERM are
 # passed on to it; it stops everything it started.
 if [[ " $* " != *" --no-nice "* && " $* " != *" --report-only "* ]] \
-   && [ -z "${WSDEMO_BENCH_INNER:-}" ] && command -v setsid >/dev/null && [ -w /proc/self/autogroup ]; then
+   && [ -z "${WSDEMO_BENCH_INNER:-}" ] && command -v setsid >/dev/null \
+   && [ -w /proc/self/autogroup ]; then
   WSDEMO_BENCH_INNER=1 setsid --wait "$0" "$@" &
   inner=$!
   trap 'kill -TERM "$inner" 2>/dev/null || true' INT TERM
