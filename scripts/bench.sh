@@ -6,15 +6,16 @@
 #
 #   scripts/bench.sh            full run (3 repetitions, ~15 min), writes
 #                               docs/benchmarks.md and docs/img/bench-*.svg
-#   scripts/bench.sh --quick    smoke check (1 repetition, few clients, ~4 min),
+#   scripts/bench.sh --quick    smoke check (1 repetition, few clients, ~3 min),
 #                               writes build-bench/quick/benchmarks.md and its SVGs
 #   options: --reps N  --servers final,beast,bun,node,python,raw  --out-dir DIR
 #            --no-nice  --no-callgrind
 #            --wait-idle S (wait up to S s for a 1-min load average < 1; 60 full, 0 quick)
 #            --report-only build-bench/runs/STAMP (rewrite the report of an earlier run)
+#            --callgrind-only build-bench/runs/STAMP (redo that run's callgrind counts)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-case " $* " in *" -h "*|*" --help "*) sed -n '2,14p' "$0"; exit 0 ;; esac
+case " $* " in *" -h "*|*" --help "*) sed -n '2,15p' "$0"; exit 0 ;; esac
 
 # Priority. The kernel shares the CPU between sessions (autogroup) before it
 # looks at nice values, so `nice` alone does not shield the benchmark from a

@@ -12,6 +12,7 @@ library only.
     options: --reps N  --servers final,beast,bun,node,python,raw  --out-dir DIR
              --no-nice  --wait-idle S  --no-callgrind
              --report-only build-bench/runs/STAMP  (rewrite the report of a run)
+             --callgrind-only build-bench/runs/STAMP  (redo its callgrind counts)
 
 How it is built: SERVERS says how to start each server; Bench.server() is the
 one place that starts and stops one; there is one function per figure
