@@ -591,7 +591,8 @@ int main(int argc, char** argv) {
         // sys = the kernel working on its behalf: system calls, TCP)
         const ProcCpu server_connect1 = read_proc_cpu(o.server_pid);
         std::cout << "connect_server_cpu_pct=" << server_connect_cpu_pct << "\n"
-                  << "connect_server_user_s=" << server_connect1.user - server_connect0.user << "\n"
+                  << "connect_server_user_s=" << server_connect1.user - server_connect0.user
+                  << "\n"
                   << "connect_server_sys_s=" << server_connect1.sys - server_connect0.sys << "\n";
     }
 
@@ -650,7 +651,8 @@ int main(int argc, char** argv) {
             std::cout << "window_seconds=" << secs << "\n"
                       << "machine_user_pct=" << 100.0 * (m1.user - m0.user) / total << "\n"
                       << "machine_sys_pct=" << 100.0 * (m1.sys - m0.sys) / total << "\n"
-                      << "machine_softirq_pct=" << 100.0 * (m1.softirq - m0.softirq) / total << "\n"
+                      << "machine_softirq_pct=" << 100.0 * (m1.softirq - m0.softirq) / total
+                      << "\n"
                       << "machine_idle_pct=" << 100.0 * (m1.idle - m0.idle) / total << "\n";
     } else if (o.mode == "ticks") {
         w0 = t_ready + static_cast<std::int64_t>(o.warmup_s * 1e9);
