@@ -13,6 +13,8 @@ from pathlib import Path
 LABELS = {"final": "final_server (websocketpp)", "beast": "Boost.Beast",
           "bun": "Bun (uWebSockets)", "node": "Node ws", "python": "Python websockets",
           "raw": "raw TCP fan-out"}
+COLOURS = {"final": "#aa3377", "beast": "#228833", "bun": "#ccbb44", "node": "#4477aa",
+           "python": "#66ccee", "raw": "#bbbbbb"}  # Paul Tol's colour-blind safe set
 STRESS_INTERVAL_MS = 1
 SHORT = {"final": "final_server", "beast": "Beast", "bun": "Bun", "node": "Node ws",
          "python": "Python", "raw": "raw"}
@@ -199,7 +201,8 @@ def write_plots(rep, run_dir, img):
             if points:
                 dat = run_dir / f"{name}.{k}.cdf"
                 dat.write_text("".join(f"{a} {b}\n" for a, b in points))
-                plots.append(f"'{dat.name}' using 2:1 with lines lw 2 title '{LABELS[name]}'")
+                plots.append(f"'{dat.name}' using 2:1 with lines lw 2 "
+                             f"lc rgb '{COLOURS[name]}' title '{LABELS[name]}'")
         gp += ("plot " + ", ".join(plots) if plots else
                "set label 'no data' at graph 0.5,0.5; plot NaN notitle") + "\n"
     gnuplot(gp + "unset multiplot\n", run_dir, "lateness")
