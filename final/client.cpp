@@ -2,21 +2,22 @@
 //
 // Prints every text message on its own line as it arrives, until the server
 // closes the connection; Ctrl+C or SIGTERM closes it normally from this side.
-// With --reconnect, a lost or refused connection is tried again with backoff.
-// Usage: final_client [URL] [--count N] [--reconnect] [--quiet]   (--help)
+// --count N closes normally after N messages; with --reconnect, a lost or
+// refused connection is tried again with backoff.
+// Usage: final_client [URL] [--count N] [--reconnect]   (default ws://localhost:5065/)
 // Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
+#include <cctype>
 #include <csignal>
 #include <cstddef>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <random>
-#include <stdexcept>
 #include <string>
 
 // websocketpp's stock client with two sizes of our own. websocketpp takes both
@@ -32,92 +33,22 @@ using Client = websocketpp::client<ClientConfig>;
 
 enum ExitCode { closed_normally = 0, could_not_connect = 1, bad_usage = 2, connection_lost = 3 };
 
-struct Options {
-    std::string url = "ws://localhost:5065/";
-    std::optional<unsigned long> count;  // close after this many messages
-    bool reconnect = false;
-    bool quiet = false;
-    bool help = false;
-};
-
-std::string usage(const std::string& program) {
-    return "Usage: " + program + R"( [URL] [--count N] [--reconnect] [--quiet]
-Connects to a WebSocket server (default ws://localhost:5065/) and prints every
-message it receives, one per line, until the server closes or Ctrl+C.
-
-  --count N      close (code 1000) after N messages and exit 0
-  --reconnect    when the connection is lost or refused, try again after 0.5 s,
-                 doubling up to 10 s (with jitter); each attempt is reported on
-                 stderr; Ctrl+C stops
-  --quiet        print the messages only, no status lines on stderr
-  --help         this text
-
-Exit codes:
-  0  normal close (by the server, by --count, or Ctrl+C)
-  1  could not connect, or the handshake was refused
-  2  bad usage
-  3  connection lost (closed without a Close frame, or abnormally)
-)";
-}
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// Every argument is checked before connecting: a typo is bad usage, not "could not connect".
-Options parse_options(int argc, char* argv[]) {
-    Options options;
-    bool have_url = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string argument = argv[i];
-        if (argument == "--count" && i + 1 < argc) {
-            const std::string text = argv[++i];
-            unsigned long count = 0;
-            const char* end = text.data() + text.size();
-            const auto [stop, error] = std::from_chars(text.data(), end, count);
-            if (text.empty() || error != std::errc() || stop != end || count == 0)
-                throw UsageError("--count takes a whole number from 1, not '" + text + "'");
-            options.count = count;
-        } else if (argument == "--reconnect") {
-            options.reconnect = true;
-        } else if (argument == "--quiet") {
-            options.quiet = true;
-        } else if (argument == "--help") {
-            options.help = true;
-        } else if (argument.rfind("--", 0) == 0) {
-            throw UsageError("unknown option or missing value: '" + argument + "'");
-        } else if (have_url) {
-            throw UsageError("one URL only, not also '" + argument + "'");
-        } else {
-            options.url = argument;
-            have_url = true;
-        }
-    }
-    const websocketpp::uri uri(options.url);
-    if (!uri.get_valid() || uri.get_scheme() != "ws")
-        throw UsageError("'" + options.url + "' is not a ws:// URL (wss:// needs TLS)");
-    return options;
-}
-
-// What the handlers and main share: the options, the current connection
-// attempt, and what --count and --reconnect need to remember across them.
+// What the handlers and main share: the current connection attempt, and what
+// --reconnect needs to remember across attempts.
 struct Session {
     explicit Session(asio::io_context& io) : signals(io, SIGINT, SIGTERM), retry_timer(io) {}
-    Options options;
+    std::string url;
+    std::optional<unsigned long> count;  // --count: close after this many messages
+    unsigned long received = 0;          // messages, over every connection
+    bool reconnect = false;
     Client::connection_ptr connection;  // the current attempt; for on_signal, which has no hdl
     asio::signal_set signals;  // Ctrl+C and SIGTERM, delivered as events on the io loop
     asio::steady_timer retry_timer;
     unsigned failed_attempts = 0;  // in a row: sets the backoff
-    unsigned long received = 0;    // messages, over every connection
     bool stopping = false;         // Ctrl+C or --count: no more reconnecting
     std::mt19937 random{std::random_device{}()};
     ExitCode exit_code = closed_normally;
 };
-
-// A line about the connection, on stderr; --quiet leaves only the messages.
-void status(const Session& session, const std::string& line) {
-    if (!session.options.quiet) std::cerr << line << '\n';
-}
 
 // Nothing left to wait for: run() returns, main exits with `code`.
 void finish(Session& session, ExitCode code) {
@@ -129,9 +60,9 @@ void finish(Session& session, ExitCode code) {
 // get_connection only parses the URL; connect() queues the work, run() does it.
 void connect(Client& client, Session& session) {
     websocketpp::lib::error_code ec;
-    session.connection = client.get_connection(session.options.url, ec);
+    session.connection = client.get_connection(session.url, ec);
     if (ec) {
-        std::cerr << "cannot connect to " << session.options.url << ": " << ec.message() << '\n';
+        std::cerr << "cannot connect to " << session.url << ": " << ec.message() << '\n';
         return finish(session, could_not_connect);
     }
     client.connect(session.connection);
@@ -148,8 +79,8 @@ void retry_later(Client& client, Session& session) {
     const milliseconds delay(
         static_cast<long>(static_cast<double>(base.count()) * jitter(session.random)));
     ++session.failed_attempts;
-    status(session, "reconnecting in " + std::to_string(delay.count()) + " ms (attempt " +
-                        std::to_string(session.failed_attempts) + ")");
+    std::cerr << "reconnecting in " << delay.count() << " ms (attempt " << session.failed_attempts
+              << ")\n";
     session.connection.reset();
     session.retry_timer.expires_after(delay);
     session.retry_timer.async_wait([&client, &session](const asio::error_code& ec) {
@@ -159,19 +90,20 @@ void retry_later(Client& client, Session& session) {
 
 void on_open(Session& session) {
     session.failed_attempts = 0;
-    if (!session.options.quiet) std::cout << "Connected to " << session.options.url << std::endl;
+    std::cout << "Connected to " << session.url << std::endl;
 }
 
 // Called once per complete message: however many frames and 256-byte reads it
 // took, the payload is whole, and for a text message it is valid UTF-8.
 void on_message(Session& session, Client::message_ptr message) {
     if (message->get_opcode() == websocketpp::frame::opcode::text) {
-        std::cout << message->get_payload() << std::endl;  // flushed: each line shows at once
+        std::cout << message->get_payload() << std::endl;  // flushed: each line shows as it arrives
     } else {
-        std::cerr << "binary message of " << message->get_payload().size() << " bytes, not printed\n";
+        std::cerr << "binary message of " << message->get_payload().size()
+                  << " bytes, not printed\n";
     }
     // --count N: enough; close normally (websocketpp ignores what still comes in while closing).
-    if (session.options.count && ++session.received == *session.options.count) {
+    if (session.count && ++session.received == *session.count) {
         session.stopping = true;
         websocketpp::lib::error_code ignored;
         session.connection->close(websocketpp::close::status::normal, "", ignored);
@@ -183,20 +115,20 @@ void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) 
     websocketpp::lib::error_code ec;
     Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
     if (ec) return;
-    std::string cause = con->get_ec().message();
+    std::cerr << "cannot connect to " << session.url << ": ";
     bool worth_retrying = true;
     if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
         // The server answered, but not with 101 Switching Protocols: it refused the handshake.
-        const int code = con->get_response_code();
-        cause = "the server answered HTTP " + std::to_string(code) + ' ' + con->get_response_msg();
+        std::cerr << "the server answered HTTP " << con->get_response_code() << ' '
+                  << con->get_response_msg();
         // 4xx: this request is wrong (a path, say), and asking again will not change the answer.
-        worth_retrying = code < 400 || code >= 500;
+        worth_retrying = con->get_response_code() < 400 || con->get_response_code() >= 500;
+    } else {
+        std::cerr << con->get_ec().message();
     }
-    if (session.options.reconnect && !session.stopping && worth_retrying) {
-        status(session, "cannot connect to " + session.options.url + ": " + cause);
+    std::cerr << '\n';
+    if (session.reconnect && !session.stopping && worth_retrying)
         return retry_later(client, session);
-    }
-    std::cerr << "cannot connect to " << session.options.url << ": " << cause << '\n';
     finish(session, could_not_connect);
 }
 
@@ -207,28 +139,23 @@ void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl)
     Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
     if (ec) return;
     const auto code = con->get_remote_close_code();
+    const bool retry = session.reconnect && !session.stopping;
     if (code != websocketpp::close::status::abnormal_close) {
         // The server's Close frame came, and websocketpp has already answered it.
-        status(session, "connection closed: code " + std::to_string(code) + ", reason \"" +
-                            con->get_remote_close_reason() + "\"");
+        std::cerr << "connection closed: code " << code << ", reason \""
+                  << con->get_remote_close_reason() << "\"\n";
         // Going away (a restart, say), or a server-side failure: worth coming back.
         namespace close_status = websocketpp::close::status;
-        const bool server_went_away = code == close_status::going_away ||
-                                      code == close_status::internal_endpoint_error ||
-                                      code == close_status::service_restart ||
-                                      code == close_status::try_again_later;
-        if (session.options.reconnect && !session.stopping && server_went_away)
+        if (retry && (code == close_status::going_away || code == close_status::service_restart ||
+                      code == close_status::internal_endpoint_error ||
+                      code == close_status::try_again_later))
             return retry_later(client, session);
         finish(session, closed_normally);
     } else if (con->get_ec()) {
         // The socket failed or was closed under us: a crash, a reset, a timeout.
-        const std::string line =
-            "connection to " + session.options.url + " lost: " + con->get_ec().message();
-        if (session.options.reconnect && !session.stopping) {
-            status(session, line);
-            return retry_later(client, session);
-        }
-        std::cerr << line << '\n';
+        std::cerr << "connection to " << session.url << " lost: " << con->get_ec().message()
+                  << '\n';
+        if (retry) return retry_later(client, session);
         finish(session, session.stopping ? closed_normally : connection_lost);
     } else {
         // websocketpp failed the connection itself (1009 for a message too big):
@@ -250,10 +177,10 @@ void on_signal(Client& client, Session& session) {
     session.signals.clear(ignored_asio);
     if (!session.connection) return finish(session, closed_normally);  // between two attempts
     if (session.connection->get_state() == websocketpp::session::state::connecting) {
-        if (session.options.reconnect) {
+        if (session.reconnect) {
             finish(session, closed_normally);  // the user ends the retrying, not a failure
         } else {
-            std::cerr << "cannot connect to " << session.options.url << ": interrupted\n";
+            std::cerr << "cannot connect to " << session.url << ": interrupted\n";
             finish(session, could_not_connect);
         }
         client.stop();
@@ -264,20 +191,28 @@ void on_signal(Client& client, Session& session) {
 }
 
 int main(int argc, char* argv[]) {
-    const std::string program = std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1);
-    Options options;
-    try {
-        options = parse_options(argc, argv);
-    } catch (const UsageError& error) {
-        const std::string text = usage(program);
-        std::cerr << program << ": " << error.what() << '\n'
-                  << text.substr(0, text.find('\n') + 1) << "Run " << program
-                  << " --help for every option.\n";
-        return bad_usage;
+    std::string url = "ws://localhost:5065/";
+    std::optional<unsigned long> count;
+    bool reconnect = false, have_url = false, bad = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument == "--count" && i + 1 < argc) {
+            const char* text = argv[++i];
+            char* end = nullptr;
+            count = std::strtoul(text, &end, 10);
+            bad = bad || !std::isdigit(static_cast<unsigned char>(*text)) || *end || *count == 0;
+        } else if (argument == "--reconnect") {
+            reconnect = true;
+        } else if (argument[0] == '-' || have_url) {
+            bad = true;
+        } else {
+            url = argument;
+            have_url = true;
+        }
     }
-    if (options.help) {
-        std::cout << usage(program);
-        return closed_normally;
+    if (bad) {
+        std::cerr << "usage: " << argv[0] << " [URL] [--count N] [--reconnect]\n";
+        return bad_usage;
     }
 
     Client client;
@@ -285,15 +220,26 @@ int main(int argc, char* argv[]) {
     client.clear_error_channels(websocketpp::log::elevel::all);   // our handlers report errors
     client.init_asio();
     Session session(client.get_io_service());
-    session.options = options;
-    using websocketpp::connection_hdl;
-    client.set_open_handler([&](connection_hdl) { on_open(session); });
-    client.set_message_handler(
-        [&](connection_hdl, Client::message_ptr message) { on_message(session, message); });
-    client.set_fail_handler([&](connection_hdl hdl) { on_fail(client, session, hdl); });
-    client.set_close_handler([&](connection_hdl hdl) { on_close(client, session, hdl); });
+    session.url = url;
+    session.count = count;
+    session.reconnect = reconnect;
+    // Checked before connecting, so that a typo is bad usage (2), not "could not connect" (1).
+    const websocketpp::uri uri(session.url);
+    if (!uri.get_valid() || uri.get_scheme() != "ws") {
+        std::cerr << "'" << session.url << "' is not a ws:// URL (wss:// needs TLS)\n";
+        return bad_usage;
+    }
+    client.set_open_handler([&](websocketpp::connection_hdl) { on_open(session); });
+    client.set_message_handler([&](websocketpp::connection_hdl, Client::message_ptr message) {
+        on_message(session, message);
+    });
+    client.set_fail_handler(
+        [&](websocketpp::connection_hdl hdl) { on_fail(client, session, hdl); });
+    client.set_close_handler(
+        [&](websocketpp::connection_hdl hdl) { on_close(client, session, hdl); });
     session.signals.async_wait([&](const asio::error_code& ec, int) {
-        if (!ec) on_signal(client, session);  // an error here means cancelled: the end
+        // An error here means cancelled: the connection has ended.
+        if (!ec) on_signal(client, session);
     });
 
     connect(client, session);

@@ -133,7 +133,7 @@ Options parse_options(int argc, char* argv[]) {
             asio::error_code ec;
             asio::ip::make_address(options.host, ec);
             if (ec)
-                throw UsageError("--host takes an IP address (127.0.0.1, 0.0.0.0, ::1, ...), not '" +
+                throw UsageError("--host takes an IP address (127.0.0.1, 0.0.0.0, ::1...), not '" +
                                  options.host + "'");
         } else if (option == "--port") {
             options.port = static_cast<unsigned short>(number(option, value(), 0, 65535));
@@ -207,13 +207,16 @@ using Server = websocketpp::server<ServerConfig>;
 using DueTimes = std::multimap<Clock::time_point, websocketpp::connection_hdl>;
 
 // What the server remembers about each open connection, keyed by its handle.
+// The handle is a weak pointer, compared with owner_less, so the map never
+// keeps a closed connection alive.
 struct Connection {
-    std::string peer;              // "127.0.0.1:51040", read at open
+    // Read at open: by the time the close handler runs, the socket may be shut down.
+    std::string peer;              // "127.0.0.1:51040"
     DueTimes::iterator next_tick;  // its entry in App::due_times, or due_times.end()
     bool awaiting_pong = false;    // pinged, and no pong since
 };
-using Connections =
-    std::map<websocketpp::connection_hdl, Connection, std::owner_less<websocketpp::connection_hdl>>;
+using Connections = std::map<websocketpp::connection_hdl, Connection,
+                             std::owner_less<websocketpp::connection_hdl>>;
 
 // Everything the handlers share. The io_context comes first, so that it is
 // destroyed last: the server, its connections and every timer run on it.
@@ -232,20 +235,13 @@ struct App {
     bool shutting_down = false;
 };
 
-// "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour
-// clock. Every client gets the same text in the same second: formatted once a second.
-const std::string& tick_message() {
-    static std::time_t formatted_at = -1;
-    static std::string text;
-    const std::time_t now = std::time(nullptr);
-    if (now != formatted_at) {
-        std::tm local{};
-        localtime_r(&now, &local);  // std::localtime shares one static buffer between threads
-        char buffer[64];
-        std::strftime(buffer, sizeof buffer, "C++ Rocks -> %Y-%m-%d %H:%M:%S", &local);
-        text = buffer;
-        formatted_at = now;
-    }
+// "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour clock.
+std::string tick_message() {
+    std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);  // std::localtime shares one static buffer between threads
+    char text[64];
+    std::strftime(text, sizeof text, "C++ Rocks -> %Y-%m-%d %H:%M:%S", &local);
     return text;
 }
 
@@ -351,7 +347,7 @@ bool within_send_limit(App& app, Server::connection_ptr con, websocketpp::connec
     if (con->get_buffered_amount() <= app.options.max_buffered_bytes) return true;
     if (con->get_state() == websocketpp::session::state::open) {
         log_line("too slow: " + app.connections.at(hdl).peer + " has " +
-                 std::to_string(con->get_buffered_amount()) + " bytes queued; closing it with 1008");
+                 std::to_string(con->get_buffered_amount()) + " bytes queued; closing with 1008");
         websocketpp::lib::error_code ec;
         con->close(websocketpp::close::status::policy_violation, "too slow: messages not read", ec);
     }
@@ -438,7 +434,8 @@ void on_close(App& app, websocketpp::connection_hdl hdl) {
     auto found = app.connections.find(hdl);
     if (ec || found == app.connections.end()) return;  // never opened
     const std::string peer = found->second.peer;
-    if (found->second.next_tick != app.due_times.end()) app.due_times.erase(found->second.next_tick);
+    if (found->second.next_tick != app.due_times.end())
+        app.due_times.erase(found->second.next_tick);
     app.connections.erase(found);
     // Who ended it, and how: the peer's Close code; or the one sent without
     // waiting for an answer (websocketpp does so for 1002, 1007, 1008, 1009);
@@ -592,9 +589,10 @@ int main(int argc, char* argv[]) {
     // queue sees a byte. Capped on the listening socket: accepted sockets inherit it.
     const int send_buffer_bytes =
         static_cast<int>(std::min<std::size_t>(options.max_buffered_bytes, 64 * 1024));
-    server.set_tcp_pre_bind_handler([send_buffer_bytes](std::shared_ptr<asio::ip::tcp::acceptor> a) {
+    using Acceptor = asio::ip::tcp::acceptor;
+    server.set_tcp_pre_bind_handler([send_buffer_bytes](std::shared_ptr<Acceptor> acceptor) {
         websocketpp::lib::error_code ec;
-        a->set_option(asio::socket_base::send_buffer_size(send_buffer_bytes), ec);
+        acceptor->set_option(asio::socket_base::send_buffer_size(send_buffer_bytes), ec);
         return ec;
     });
     using websocketpp::connection_hdl;

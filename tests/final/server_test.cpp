@@ -15,7 +15,8 @@ TEST_CASE("final_server --help prints every option and exits 0") {
     Program server("final_server", {"--help"});
     REQUIRE(server.wait_exit(milliseconds(5000)) == 0);
     for (const char* option : {"--host", "--port", "--interval-ms", "--max-message-bytes", "--max-buffered-bytes",
-                               "--max-clients", "--ping-interval-ms", "--pong-timeout-ms", "--handshake-timeout-ms"})
+                               "--max-clients", "--allowed-origin", "--ping-interval-ms", "--pong-timeout-ms",
+                               "--handshake-timeout-ms"})
         CHECK(server.has_printed(Stream::out, option));
 }
 
@@ -23,7 +24,7 @@ TEST_CASE("a bad option or value is a one-line error, the usage and exit code 2"
     const std::vector<std::vector<std::string>> bad_command_lines{
         {"--bogus"},       {"--port", "65536"},       {"--port", "http"},      {"--interval-ms", "0"},
         {"--interval-ms"}, {"--max-message-bytes=-1"}, {"--host", "localhost"}, {"--help=yes"},
-        {"--ping-interval-ms", "1000", "--pong-timeout-ms", "1000"}};
+        {"--ping-interval-ms", "1000", "--pong-timeout-ms", "1000"}, {"--allowed-origin", "example.com"}};
     for (const auto& args : bad_command_lines) {
         Program server("final_server", args);
         INFO(server.transcript());
@@ -247,4 +248,24 @@ TEST_CASE("a port already in use is one line on stderr and exit code 1") {
     REQUIRE(second.wait_exit(milliseconds(5000)) == 1);
     REQUIRE(second.wait_output_closed());
     CHECK(second.has_printed(Stream::err, "cannot listen on 127.0.0.1 port " + std::to_string(first.port())));
+}
+
+TEST_CASE("with --allowed-origin a browser from a listed origin is let in, any other gets 403, no Origin is let in") {
+    ServerProcess server("final_server", server_args({"--allowed-origin", "https://example.com"}));
+    const unsigned short port = server.port();
+    auto with_origin = [port](const std::string& origin) {
+        std::string request = websocket_handshake_request("/", port);
+        return http_request(port, request.insert(request.size() - 2, "Origin: " + origin + "\r\n")).status;
+    };
+    CHECK(with_origin("https://example.com") == 101);
+    CHECK(with_origin("https://evil.example") == 403);
+    WsClient no_origin;
+    CHECK(no_origin.connect(server.ws_url()));
+}
+
+TEST_CASE("the address given with --host is the one listened on, named in the first line") {
+    Program server("final_server", server_args({"--host", "127.0.0.1"}));
+    CHECK_THAT(server.wait_for_line(Stream::out, "Now listening on: "), contains_text("http://localhost:"));
+    server.send_signal(SIGTERM);
+    CHECK(server.wait_exit(milliseconds(5000)) == 0);
 }
