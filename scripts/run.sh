@@ -73,7 +73,7 @@ case "$step" in
   03) start_server 0; probe http "$port" /; probe ws "ws://localhost:$port/" 0 1 ;;
   04) start_server 0; probe ws "ws://localhost:$port/" 5 2 ;;
   05 | 06) start_server 0; probe ws "ws://localhost:$port/" 4 5 ;;
-  final) start_server --port 0; client "ws://localhost:$port/" "$@" ;;
+  1[0-6] | final) start_server --port 0; client "ws://localhost:$port/" "$@" ;;
   *) start_server 0; client "ws://localhost:$port/" "$@" ;;
 esac
 echo "== stopping the server"
