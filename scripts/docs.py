@@ -4,7 +4,7 @@
 A chapter marks where code goes; everything between a marker and its end line
 is rewritten by this tool:
 
-    <!-- include steps/05-send-loop/server.cpp#schedule -->   a named region (or a whole file)
+    <!-- include steps/06-send-loop/server.cpp#schedule -->   a named region (or a whole file)
     <!-- end -->
     <!-- diff 04 05 server.cpp -->                            what step 05 changed in server.cpp
     <!-- end -->
