@@ -22,12 +22,12 @@ else
 fi
 output=$work/commands.out  # everything the builds and tests print
 
-# One step server is the learner's usual target: step 05's if it exists.
+# One step server is the learner's usual target: step 06's (the drift-free loop) if it exists.
 target=step01_server
 source_file=$(step_dir 01)/server.cpp
-if [ -f "$ROOT/steps/05-send-loop/server.cpp" ]; then
-  target=step05_server
-  source_file=$ROOT/steps/05-send-loop/server.cpp
+if [ -f "$ROOT/steps/06-send-loop/server.cpp" ]; then
+  target=step06_server
+  source_file=$ROOT/steps/06-send-loop/server.cpp
 fi
 
 # Every compile goes through this launcher, which appends "<peak RSS KiB>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop with code nobody here wrote: final_server against Python's websockets,
-# Node's ws and headless Chromium's own WebSocket; final_client and step 07's
+# Node's ws and headless Chromium's own WebSocket; final_client and step 09's
 # client against Python and Node servers (tests/interop/, ctest label interop).
 #
 # Installs what is missing, from Debian packages, then runs the label. Arguments

@@ -270,29 +270,53 @@ TEST_CASE("a Node ws client gets the ticks on schedule and a clean close") {
     check_clean_close(report, server, client.transcript());
 }
 
-TEST_CASE("headless Chromium's WebSocket gets the ticks on schedule and a clean close") {
+// Runs `page` (a file in this folder, given ?url=...&count=...) in headless
+// Chromium until the page closes its window: what it printed on the console.
+std::vector<std::string> run_in_chromium(const std::string& page, const std::string& query) {
     const std::string chromium = find_on_path("chromium");
     require_peer(!chromium.empty(), "chromium");
-    ServerProcess server("final_server", server_args());
     TempDir home;  // before the browser: removed after it has gone
-    const std::string page = "file://" + peer("chromium_client.html") + "?url=" + server.ws_url() +
-                             "&count=" + std::to_string(tick_count);
     // A HOME of its own too: Chromium's crash handler keeps its database there.
-    Program browser("/usr/bin/env", {"HOME=" + home.path(), chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+    Program browser("/usr/bin/env", {"HOME=" + home.path(), chromium, "--headless", "--no-sandbox",
+                                     "--disable-gpu", "--disable-quic", "--no-first-run",
+                                     "--disable-background-networking",
                                      "--disable-component-update", "--disable-sync",
-                                     "--user-data-dir=" + home.path() + "/profile", "--enable-logging=stderr",
-                                     "--v=0", page});
+                                     "--user-data-dir=" + home.path() + "/profile",
+                                     "--enable-logging=stderr", "--v=0",
+                                     "file://" + peer(page) + "?" + query});
     // The page closes its window after the close, and with it the browser.
     REQUIRE(browser.wait_exit(milliseconds(40000)) == 0);
     REQUIRE(browser.wait_output_closed());
-    const auto lines = console_reports(browser.lines(Stream::err));
+    return console_reports(browser.lines(Stream::err));
+}
+
+TEST_CASE("headless Chromium's WebSocket gets the ticks on schedule and a clean close") {
+    ServerProcess server("final_server", server_args());
+    const auto lines = run_in_chromium("chromium_client.html", "url=" + server.ws_url() +
+                                                               "&count=" + std::to_string(tick_count));
     const PeerReport report = parse_report(lines);
     std::string seen;
     for (const auto& line : lines) seen += line + "\n";
     check_ticks_on_schedule(report, "console of the page:\n" + seen);
     check_clean_close(report, server, "console of the page:\n" + seen);
     CHECK(report.close_rest.find("clean=true") != std::string::npos);
+}
+
+TEST_CASE("the chapters' devtools snippet, run in Chromium against step 06, logs what they say") {
+    ServerProcess server("step06_server");
+    const auto lines = run_in_chromium("devtools_snippet.html", "url=" + server.ws_url() + "&count=2");
+    std::string seen;
+    for (const auto& line : lines) seen += line + "\n";
+    INFO("console of the page:\n" << seen);
+    REQUIRE(lines.size() == 5);
+    CHECK(lines[0] == "created CONNECTING");
+    CHECK(lines[1] == "open OPEN");
+    for (int k : {2, 3}) {
+        CHECK(lines[k].rfind("message: ", 0) == 0);
+        CHECK(is_tick(lines[k].substr(9, lines[k].size() - 9 - 5)));
+        CHECK(lines[k].substr(lines[k].size() - 5) == " OPEN");
+    }
+    CHECK(lines[4] == "close: code 1000 reason \"bye\" clean true CLOSED");
 }
 
 TEST_CASE("on SIGTERM a Python websockets client gets Close 1001 and the server exits 0") {
@@ -323,16 +347,16 @@ TEST_CASE("final_client prints every message from a Node ws server intact and ex
     client_prints_every_message_and_exits_0("final_client", server, "node ws");
 }
 
-TEST_CASE("step 07's client prints every message from a Python websockets server intact and exits 0") {
+TEST_CASE("step 09's client prints every message from a Python websockets server intact and exits 0") {
     require_python_websockets();
     ServerProcess server(python, {"-B", peer("py_server.py")});
-    client_prints_every_message_and_exits_0("step07_client", server, "python websockets");
+    client_prints_every_message_and_exits_0("step09_client", server, "python websockets");
 }
 
-TEST_CASE("step 07's client prints every message from a Node ws server intact and exits 0") {
+TEST_CASE("step 09's client prints every message from a Node ws server intact and exits 0") {
     require_node_ws();
     ServerProcess server("/usr/bin/env", node_args({peer("node_server.js")}));
-    client_prints_every_message_and_exits_0("step07_client", server, "node ws");
+    client_prints_every_message_and_exits_0("step09_client", server, "node ws");
 }
 
 TEST_CASE("final_client answers a Ping, joins a fragmented message and answers a Close with a reason") {
@@ -340,7 +364,7 @@ TEST_CASE("final_client answers a Ping, joins a fragmented message and answers a
     client_follows_rfc_6455("final_client");
 }
 
-TEST_CASE("step 07's client answers a Ping, joins a fragmented message and answers a Close with a reason") {
+TEST_CASE("step 09's client answers a Ping, joins a fragmented message and answers a Close with a reason") {
     require_python_websockets();
-    client_follows_rfc_6455("step07_client");
+    client_follows_rfc_6455("step09_client");
 }
