@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Interop with code nobody here wrote: final_server against Python's websockets,
-# Node's ws and headless Chromium's own WebSocket; final_client and step 09's
-# client against Python and Node servers (tests/interop/, ctest label interop).
+# Our programs with code nobody here wrote: final_server against Python's
+# websockets, Node's ws and headless Chromium's own WebSocket; final_client and
+# step 09's client against Python and Node servers (tests/interop/, label
+# interop); TLS with Python's ssl and OpenSSL (label tls); behind a real nginx,
+# with Chromium and Node over wss:// (label deploy).
 #
-# Installs what is missing, from Debian packages, then runs the label. Arguments
-# go to scripts/test.sh, e.g.  scripts/interop.sh --sanitize=address
+# Installs what is missing, from Debian packages, then runs those labels.
+# Arguments go to scripts/test.sh, e.g.  scripts/interop.sh --sanitize=address
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -16,10 +18,12 @@ missing=()
 command -v node >/dev/null || missing+=(nodejs)
 NODE_PATH=/usr/share/nodejs node -e 'require("ws")' 2>/dev/null || missing+=(node-ws)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   setup --tests "${missing[@]}"
 fi
 
 # A peer that cannot be found fails its test instead of skipping it.
 export WSTEST_INTEROP_REQUIRED=1
-exec "$ROOT/scripts/test.sh" -L interop "$@"
+exec "$ROOT/scripts/test.sh" -L '^(interop|tls|deploy)$' "$@"
