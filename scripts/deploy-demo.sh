@@ -84,7 +84,7 @@ start_instance() {
 for i in $(seq "$instances"); do start_instance "$i"; done
 
 servers=
-for i in $(seq "$instances"); do servers+="server 127.0.0.1:${ports[i]};"$'\n'"        "; done
+for i in $(seq "$instances"); do servers+="server 127.0.0.1:${ports[i]} max_fails=0;"$'\n'"        "; done
 conf=$(<"$ROOT/deploy/nginx.conf.in")
 conf=${conf//@RUN_DIR@/$dir}
 conf=${conf//@SERVERS@/$servers}
