@@ -28,7 +28,8 @@ DOCS = ROOT / "docs"
 BLOCK = re.compile(r"^(<!-- (include|diff|stat) ([^>]*?) -->\n)(.*?)^(<!-- end -->)$", re.M | re.S)
 REGION_START = re.compile(r"^\s*// #region (\S+)\s*$")
 REGION_END = re.compile(r"^\s*// #endregion\s*$")
-LANGUAGES = {".cpp": "cpp", ".hpp": "cpp", ".sh": "bash", ".txt": "cmake", ".py": "python", ".js": "javascript"}
+LANGUAGES = {".cpp": "cpp", ".hpp": "cpp", ".sh": "bash", ".txt": "cmake", ".py": "python", ".js": "javascript",
+             ".conf.in": "nginx", ".service": "ini", ".html": "html"}
 
 
 class DocsError(Exception):
@@ -83,7 +84,8 @@ def render_include(argument):
     file_part, _, region_name = argument.partition("#")
     path = ROOT / file_part
     lines = region(path, region_name) if region_name else without_markers(source_lines(path))
-    return fenced(LANGUAGES.get(path.suffix, ""), lines)
+    language = LANGUAGES.get("".join(path.suffixes[-2:]), LANGUAGES.get(path.suffix, ""))
+    return fenced(language, lines)
 
 
 def render_diff(argument):
