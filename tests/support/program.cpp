@@ -228,7 +228,7 @@ std::string Program::transcript() const {
 ServerProcess::ServerProcess(const std::string& target, std::vector<std::string> args)
     : Program(target, std::move(args)) {
     const std::string line = wait_for_line(Stream::out, "Now listening on: ", milliseconds(10000));
-    static const std::regex listening(R"(Now listening on: http://localhost:(\d+)$)");
+    static const std::regex listening(R"(Now listening on: https?://localhost:(\d+)$)");
     std::smatch match;
     if (!std::regex_search(line, match, listening))
         throw std::runtime_error("unexpected listening line: " + line + "\n" + transcript());

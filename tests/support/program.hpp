@@ -56,7 +56,7 @@ private:
 
 // A server of this project started on a free port (argument `port_argument`,
 // e.g. {"0"} or {"--port", "0"}); knows its port from the first line it prints,
-// "Now listening on: http://localhost:PORT".
+// "Now listening on: http://localhost:PORT" (https:// for a TLS server).
 class ServerProcess : public Program {
 public:
     ServerProcess(const std::string& target, std::vector<std::string> args = {"0"});

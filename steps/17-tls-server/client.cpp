@@ -1,0 +1,247 @@
+// Step 15 — the client reconnects: with --reconnect, a lost or refused connection
+// is tried again after 0.5 s, 1 s, 2 s ... 10 s at most, each cut by a random 0-25 %.
+//
+// Prints every text message on its own line as it arrives, until the server
+// closes the connection; Ctrl+C or SIGTERM closes it normally from this side.
+// Usage: step15_client [URL] [--count N] [--reconnect]   (default ws://localhost:5065/)
+// Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
+#include <websocketpp/client.hpp>
+#include <websocketpp/config/asio_no_tls_client.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cctype>
+#include <csignal>
+#include <cstddef>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <string>
+
+// websocketpp's stock client with two sizes of our own. websocketpp takes both
+// from the config it is given, so redeclaring them in a derived config is enough.
+struct ClientConfig : websocketpp::config::asio_client {
+    // Each read from the socket takes at most 256 bytes, like the article's buffer.
+    static constexpr std::size_t connection_read_buffer_size = 256;
+    // The largest message accepted; websocketpp fails the connection (Close
+    // 1009, message too big) as soon as a frame header announces more.
+    static constexpr std::size_t max_message_size = 16 * 1024 * 1024;
+};
+using Client = websocketpp::client<ClientConfig>;
+
+enum ExitCode { closed_normally = 0, could_not_connect = 1, bad_usage = 2, connection_lost = 3 };
+
+// What the handlers and main share: the current connection attempt, and what
+// --reconnect needs to remember across attempts.
+struct Session {
+    explicit Session(asio::io_context& io) : signals(io, SIGINT, SIGTERM), retry_timer(io) {}
+    std::string url;
+    std::optional<unsigned long> count;  // --count: close after this many messages
+    unsigned long received = 0;          // messages, over every connection
+    bool reconnect = false;
+    Client::connection_ptr connection;  // the current attempt; for on_signal, which has no hdl
+    asio::signal_set signals;  // Ctrl+C and SIGTERM, delivered as events on the io loop
+    asio::steady_timer retry_timer;
+    unsigned failed_attempts = 0;  // in a row: sets the backoff
+    bool stopping = false;         // Ctrl+C or --count: no more reconnecting
+    std::mt19937 random{std::random_device{}()};
+    ExitCode exit_code = closed_normally;
+};
+
+// Nothing left to wait for: run() returns, main exits with `code`.
+void finish(Session& session, ExitCode code) {
+    session.exit_code = code;
+    session.signals.cancel();
+    session.retry_timer.cancel();
+}
+
+// get_connection only parses the URL; connect() queues the work, run() does it.
+void connect(Client& client, Session& session) {
+    websocketpp::lib::error_code ec;
+    session.connection = client.get_connection(session.url, ec);
+    if (ec) {
+        std::cerr << "cannot connect to " << session.url << ": " << ec.message() << '\n';
+        return finish(session, could_not_connect);
+    }
+    client.connect(session.connection);
+}
+
+// --reconnect: the next attempt after 0.5 s, then 1, 2, 4, 8 and 10 s at most,
+// each cut by a random 0-25 %, so that clients that lost the same server do
+// not all come back in the same instant.
+void retry_later(Client& client, Session& session) {
+    using std::chrono::milliseconds;
+    const unsigned doublings = std::min(session.failed_attempts, 5u);
+    const milliseconds base = std::min(milliseconds(10000), milliseconds(500) * (1 << doublings));
+    std::uniform_real_distribution<double> jitter(0.75, 1.0);
+    const milliseconds delay(
+        static_cast<long>(static_cast<double>(base.count()) * jitter(session.random)));
+    ++session.failed_attempts;
+    std::cerr << "reconnecting in " << delay.count() << " ms (attempt " << session.failed_attempts
+              << ")\n";
+    session.connection.reset();
+    session.retry_timer.expires_after(delay);
+    session.retry_timer.async_wait([&client, &session](const asio::error_code& ec) {
+        if (!ec) connect(client, session);
+    });
+}
+
+void on_open(Session& session) {
+    session.failed_attempts = 0;
+    std::cout << "Connected to " << session.url << std::endl;
+}
+
+// Called once per complete message: however many frames and 256-byte reads it
+// took, the payload is whole, and for a text message it is valid UTF-8.
+void on_message(Session& session, Client::message_ptr message) {
+    if (message->get_opcode() == websocketpp::frame::opcode::text) {
+        std::cout << message->get_payload() << std::endl;  // flushed: each line shows as it arrives
+    } else {
+        std::cerr << "binary message of " << message->get_payload().size()
+                  << " bytes, not printed\n";
+    }
+    // --count N: enough; close normally (websocketpp ignores what still comes in while closing).
+    if (session.count && ++session.received == *session.count) {
+        session.stopping = true;
+        websocketpp::lib::error_code ignored;
+        session.connection->close(websocketpp::close::status::normal, "", ignored);
+    }
+}
+
+// The connection never opened: no server, a refused handshake, a network error.
+void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) {
+    websocketpp::lib::error_code ec;
+    Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
+    if (ec) return;
+    std::cerr << "cannot connect to " << session.url << ": ";
+    bool worth_retrying = true;
+    if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
+        // The server answered, but not with 101 Switching Protocols: it refused the handshake.
+        std::cerr << "the server answered HTTP " << con->get_response_code() << ' '
+                  << con->get_response_msg();
+        // 4xx: this request is wrong (a path, say), and asking again will not change the answer.
+        worth_retrying = con->get_response_code() < 400 || con->get_response_code() >= 500;
+    } else {
+        std::cerr << con->get_ec().message();
+    }
+    std::cerr << '\n';
+    if (session.reconnect && !session.stopping && worth_retrying)
+        return retry_later(client, session);
+    finish(session, could_not_connect);
+}
+
+// The connection has ended, in one of three ways. Remote code 1006 (abnormal)
+// is websocketpp's way of saying that no Close frame came from the server.
+void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl) {
+    websocketpp::lib::error_code ec;
+    Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
+    if (ec) return;
+    const auto code = con->get_remote_close_code();
+    const bool retry = session.reconnect && !session.stopping;
+    if (code != websocketpp::close::status::abnormal_close) {
+        // The server's Close frame came, and websocketpp has already answered it.
+        std::cerr << "connection closed: code " << code << ", reason \""
+                  << con->get_remote_close_reason() << "\"\n";
+        // Going away (a restart, say), or a server-side failure: worth coming back.
+        namespace close_status = websocketpp::close::status;
+        if (retry && (code == close_status::going_away || code == close_status::service_restart ||
+                      code == close_status::internal_endpoint_error ||
+                      code == close_status::try_again_later))
+            return retry_later(client, session);
+        finish(session, closed_normally);
+    } else if (con->get_ec()) {
+        // The socket failed or was closed under us: a crash, a reset, a timeout.
+        std::cerr << "connection to " << session.url << " lost: " << con->get_ec().message()
+                  << '\n';
+        if (retry) return retry_later(client, session);
+        finish(session, session.stopping ? closed_normally : connection_lost);
+    } else {
+        // websocketpp failed the connection itself (1009 for a message too big):
+        // it sent its Close frame and dropped the connection without waiting.
+        // Not retried: the same message would fail the same way.
+        std::cerr << "connection failed: code " << con->get_local_close_code() << ", reason \""
+                  << con->get_local_close_reason() << "\"\n";
+        finish(session, connection_lost);
+    }
+}
+
+// Ctrl+C or SIGTERM: start the closing handshake; on_close follows when the
+// server answers (or after websocketpp's 5 s close timeout if it does not).
+// Waiting to reconnect, there is nothing to close: stop there. The signals go
+// back to their default action, so a second Ctrl+C quits at once.
+void on_signal(Client& client, Session& session) {
+    session.stopping = true;
+    asio::error_code ignored_asio;
+    session.signals.clear(ignored_asio);
+    if (!session.connection) return finish(session, closed_normally);  // between two attempts
+    if (session.connection->get_state() == websocketpp::session::state::connecting) {
+        if (session.reconnect) {
+            finish(session, closed_normally);  // the user ends the retrying, not a failure
+        } else {
+            std::cerr << "cannot connect to " << session.url << ": interrupted\n";
+            finish(session, could_not_connect);
+        }
+        client.stop();
+        return;
+    }
+    websocketpp::lib::error_code ignored;  // fails only when already closing: nothing more to do
+    session.connection->close(websocketpp::close::status::normal, "", ignored);
+}
+
+int main(int argc, char* argv[]) {
+    std::string url = "ws://localhost:5065/";
+    std::optional<unsigned long> count;
+    bool reconnect = false, have_url = false, bad = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument == "--count" && i + 1 < argc) {
+            const char* text = argv[++i];
+            char* end = nullptr;
+            count = std::strtoul(text, &end, 10);
+            bad = bad || !std::isdigit(static_cast<unsigned char>(*text)) || *end || *count == 0;
+        } else if (argument == "--reconnect") {
+            reconnect = true;
+        } else if (argument[0] == '-' || have_url) {
+            bad = true;
+        } else {
+            url = argument;
+            have_url = true;
+        }
+    }
+    if (bad) {
+        std::cerr << "usage: " << argv[0] << " [URL] [--count N] [--reconnect]\n";
+        return bad_usage;
+    }
+
+    Client client;
+    client.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
+    client.clear_error_channels(websocketpp::log::elevel::all);   // our handlers report errors
+    client.init_asio();
+    Session session(client.get_io_service());
+    session.url = url;
+    session.count = count;
+    session.reconnect = reconnect;
+    // Checked before connecting, so that a typo is bad usage (2), not "could not connect" (1).
+    const websocketpp::uri uri(session.url);
+    if (!uri.get_valid() || uri.get_scheme() != "ws") {
+        std::cerr << "'" << session.url << "' is not a ws:// URL (wss:// needs TLS)\n";
+        return bad_usage;
+    }
+    client.set_open_handler([&](websocketpp::connection_hdl) { on_open(session); });
+    client.set_message_handler([&](websocketpp::connection_hdl, Client::message_ptr message) {
+        on_message(session, message);
+    });
+    client.set_fail_handler(
+        [&](websocketpp::connection_hdl hdl) { on_fail(client, session, hdl); });
+    client.set_close_handler(
+        [&](websocketpp::connection_hdl hdl) { on_close(client, session, hdl); });
+    session.signals.async_wait([&](const asio::error_code& ec, int) {
+        // An error here means cancelled: the connection has ended.
+        if (!ec) on_signal(client, session);
+    });
+
+    connect(client, session);
+    client.run();  // returns once there is nothing left to do: closed, failed, or stopped
+    return session.exit_code;
+}
