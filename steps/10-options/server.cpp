@@ -1,8 +1,8 @@
-// Step 10 — options and exit codes: --port, --interval-ms and --host on the command
-// line, checked before anything starts; bad usage exits 2, a port in use 1, a signal 0.
+// Step 10 — options and exit codes: --port and --interval-ms, checked before anything
+// starts; bad usage exits 2, a port that cannot be had 1, a signal 0.
 //
-// Step 09's server: WebSocket on "/", a message at once and then one every
-// interval, drift-free, until the client closes. Every event is one line of log.
+// Every connection gets a message at once, then one every interval on a fixed
+// schedule, until it closes. Every event is one line of log.
 // Usage: step10_server [--port N] [--interval-ms N]   (--help)
 // Exit codes: 0 stopped by a signal, 1 could not listen, 2 bad usage.
 #include <websocketpp/config/asio_no_tls.hpp>

@@ -50,9 +50,7 @@ void on_message(Client::message_ptr message) {
 
 // The connection never opened: no server, a refused handshake, a network error.
 void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) {
-    websocketpp::lib::error_code ec;
-    Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
-    if (ec) return;
+    Client::connection_ptr con = client.get_con_from_hdl(hdl);
     std::cerr << "cannot connect to " << session.url << ": ";
     if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
         // The server answered, but not with 101 Switching Protocols: it refused the handshake.
@@ -69,9 +67,7 @@ void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) 
 // The connection has ended, in one of three ways. Remote code 1006 (abnormal)
 // is websocketpp's way of saying that no Close frame came from the server.
 void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl) {
-    websocketpp::lib::error_code ec;
-    Client::connection_ptr con = client.get_con_from_hdl(hdl, ec);
-    if (ec) return;
+    Client::connection_ptr con = client.get_con_from_hdl(hdl);
     if (con->get_remote_close_code() != websocketpp::close::status::abnormal_close) {
         // The server's Close frame came, and websocketpp has already answered it.
         std::cerr << "connection closed: code " << con->get_remote_close_code() << ", reason \""
