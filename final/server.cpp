@@ -1,23 +1,29 @@
-// final/server.cpp — the finished server: step 16, the last step, as it is.
+// final/server.cpp — the finished server: step 18's (step 17's TLS server), as it is.
 //
 // The tutorial's behaviour is unchanged: WebSocket on "/", 400 for plain HTTP
 // there, "C++ Rocks -> <local time>" at once and then once per interval,
-// drift-free. Around it, one chapter each (docs/10 to docs/16): options, one
-// timer for many clients, limits, pings, a graceful shutdown, the origin check.
-// Usage: final_server [--host ADDRESS] [--port N] [--interval-ms N] [OPTIONS...] (--help)
-// Exit codes: 0 stopped by a signal, 1 could not listen, 2 bad usage.
+// drift-free. Around it, one chapter each (docs/10 to docs/17): options, one
+// timer for many clients, limits, pings, a graceful shutdown, the origin check, TLS.
+// Usage: final_server [--host ADDRESS] [--port N] [--tls-cert FILE --tls-key FILE] [OPTIONS...]
+// Exit codes: 0 stopped by a signal, 1 could not listen (or a bad cert or key), 2 bad usage.
 #include <websocketpp/concurrency/none.hpp>
-#include <websocketpp/config/asio_no_tls.hpp>
+#include <websocketpp/config/asio.hpp>
 #include <websocketpp/server.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -41,17 +47,22 @@ struct Options {
     milliseconds ping_interval{30000};
     milliseconds pong_timeout{10000};
     std::vector<std::string> allowed_origins;  // empty: any origin
+    std::string tls_cert, tls_key;             // both or neither; empty: plain ws://
     bool help = false;
 };
 
 std::string usage(const std::string& program) {
-    return "Usage: " + program + R"( [--host ADDRESS] [--port N] [--interval-ms N] [OPTIONS...]
+    return "Usage: " + program + R"( [--host ADDRESS] [--port N] [--tls-cert FILE --tls-key FILE]
+       [--interval-ms N] [OPTIONS...]
 Serves WebSocket on "/": every client gets "C++ Rocks -> <local time>" at once,
 then once per interval, until it closes. Plain HTTP on "/" gets 400, other paths 404.
 
   --host ADDRESS            IP address to listen on (default 127.0.0.1;
                             0.0.0.0 or :: for every interface)
   --port N                  TCP port (default 5065; 0 picks a free one)
+  --tls-cert FILE           serve wss:// with this certificate (PEM; the server's
+                            certificate first, then any intermediates)
+  --tls-key FILE            the certificate's private key (PEM); both or neither
   --interval-ms N           time between two messages to a client (default 1000)
   --max-message-bytes N     largest message taken from a client; a larger one
                             closes it with 1009 (default 65536)
@@ -73,7 +84,7 @@ Advanced (the defaults suit production):
 
 SIGINT (Ctrl+C) or SIGTERM closes every client with 1001 and exits 0; a second
 one exits at once.
-Exit codes: 0 stopped by a signal, 1 could not listen, 2 bad usage.
+Exit codes: 0 stopped by a signal, 1 could not listen (or a bad cert or key), 2 bad usage.
 )";
 }
 
@@ -153,6 +164,8 @@ Options parse_options(int argc, char* argv[]) {
             options.pong_timeout = duration(option, value());
         } else if (option == "--allowed-origin") {
             options.allowed_origins.push_back(origin(value()));
+        } else if (option == "--tls-cert" || option == "--tls-key") {
+            (option == "--tls-cert" ? options.tls_cert : options.tls_key) = value();
         } else {
             throw UsageError("unknown option '" + option + "'");
         }
@@ -160,6 +173,8 @@ Options parse_options(int argc, char* argv[]) {
     // A ping is answered (or not) before the next one goes out.
     if (options.pong_timeout >= options.ping_interval)
         throw UsageError("--pong-timeout-ms must be shorter than --ping-interval-ms");
+    if (options.tls_cert.empty() != options.tls_key.empty())
+        throw UsageError("--tls-cert and --tls-key go together");
     return options;
 }
 
@@ -182,9 +197,11 @@ struct Request : websocketpp::http::parser::request {
 
 // websocketpp's stock config, for many mostly idle clients on one io thread:
 // no locks, and a 128-byte read buffer in every connection instead of 16 KiB.
-struct ServerConfig : websocketpp::config::asio {
+// Base is config::asio (ws://) or config::asio_tls (wss://, the socket wrapped in TLS).
+template <class Base>
+struct ServerConfig : Base {
     using type = ServerConfig;
-    using base = websocketpp::config::asio;
+    using base = Base;
     using concurrency_type = websocketpp::concurrency::none;
     using request_type = Request;
     using elog_type = websocketpp::log::basic<concurrency_type, websocketpp::log::elevel>;
@@ -197,10 +214,14 @@ struct ServerConfig : websocketpp::config::asio {
         using elog_type = type::elog_type;
         using alog_type = type::alog_type;
         static const bool enable_multithreading = false;
+        // After a Close a TLS socket waits for the peer's close_notify, which websocketpp's
+        // pending read swallows: always its 5 s timeout. Ours is sent; that is enough.
+        static const long timeout_socket_shutdown = 250;
     };
     using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
 };
-using Server = websocketpp::server<ServerConfig>;
+using PlainServer = websocketpp::server<ServerConfig<websocketpp::config::asio>>;
+using TlsServer = websocketpp::server<ServerConfig<websocketpp::config::asio_tls>>;
 
 // When each connection's next message is due, earliest first: one timer waits
 // for the first entry, instead of one timer per connection.
@@ -220,8 +241,10 @@ using Connections = std::map<websocketpp::connection_hdl, Connection,
 
 // Everything the handlers share. The io_context comes first, so that it is
 // destroyed last: the server, its connections and every timer run on it.
-struct App {
-    explicit App(Options options) : options(std::move(options)) {}
+// The handlers below are templates over it: AppFor<PlainServer> or AppFor<TlsServer>.
+template <class Server>
+struct AppFor {
+    explicit AppFor(Options options) : options(std::move(options)) {}
     const Options options;
     asio::io_context io;
     Server server;
@@ -247,9 +270,10 @@ std::string tick_message() {
 
 // Called for every request that is not a WebSocket handshake. Without this
 // handler websocketpp would answer 426 Upgrade Required on every path.
+template <class App>
 void on_http(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return;
     if (!con->get_request_header("Sec-WebSocket-Key").empty()) {
         // A handshake without a version (see Request): RFC 6455 4.4 names the one spoken here.
@@ -286,9 +310,10 @@ bool origin_allowed(const Options& options, const std::string& origin) {
 }
 
 // Called for every WebSocket handshake, before it is answered: true accepts it (101).
+template <class App>
 bool on_validate(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return false;
     std::string refusal;
     if (con->get_request_header("Sec-WebSocket-Version") != "13") {
@@ -320,9 +345,10 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
 
 // A handshake that did not end in an open connection: refused above, timed
 // out, broken, or a connection that could not even be accepted.
+template <class App>
 void on_fail(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return;
     ec = con->get_ec();
     if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) {
@@ -343,7 +369,8 @@ void on_fail(App& app, websocketpp::connection_hdl hdl) {
 // websocketpp queues without limit: a client that stops reading would hold
 // more memory with every message for it. Past the limit it is closed with 1008
 // (and gets nothing more). Returns whether it is still within the limit.
-bool within_send_limit(App& app, Server::connection_ptr con, websocketpp::connection_hdl hdl) {
+template <class App, class ConnectionPtr>
+bool within_send_limit(App& app, ConnectionPtr con, websocketpp::connection_hdl hdl) {
     if (con->get_buffered_amount() <= app.options.max_buffered_bytes) return true;
     if (con->get_state() == websocketpp::session::state::open) {
         log_line("too slow: " + app.connections.at(hdl).peer + " has " +
@@ -354,9 +381,10 @@ bool within_send_limit(App& app, Server::connection_ptr con, websocketpp::connec
     return false;
 }
 
+template <class App>
 void send_tick(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return;
     // connection::send returns its error: a failed send is reported here, never thrown.
     ec = con->send(tick_message(), websocketpp::frame::opcode::text);
@@ -369,9 +397,10 @@ void send_tick(App& app, websocketpp::connection_hdl hdl) {
 
 // websocketpp answers every ping with a pong, queued like a tick: a client
 // that floods pings and never reads is a slow reader too. True lets the pong go.
+template <class App>
 bool on_ping(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    auto con = app.server.get_con_from_hdl(hdl, ec);
     return !ec && app.connections.count(hdl) == 1 && within_send_limit(app, con, hdl);
 }
 
@@ -379,6 +408,7 @@ bool on_ping(App& app, websocketpp::connection_hdl hdl) {
 // intervals from the previous due time, never from "now", so lateness does
 // not add up; ticks missed while the server was late are skipped, not sent in
 // a burst.
+template <class App>
 void schedule_next(App& app, websocketpp::connection_hdl hdl, Clock::time_point due) {
     const Clock::time_point now = Clock::now();
     do {
@@ -390,6 +420,7 @@ void schedule_next(App& app, websocketpp::connection_hdl hdl, Clock::time_point 
 // Sends every message that is due, queues each connection's next one, and
 // waits for the earliest. (A new connection's first entry is due an interval
 // from now, after every other, so the timer never needs to be moved earlier.)
+template <class App>
 void send_due_ticks(App& app) {
     const Clock::time_point now = Clock::now();
     while (!app.due_times.empty() && app.due_times.begin()->first <= now) {
@@ -397,7 +428,7 @@ void send_due_ticks(App& app) {
         app.due_times.erase(app.due_times.begin());
         app.connections.at(hdl).next_tick = app.due_times.end();
         websocketpp::lib::error_code ec;
-        Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+        auto con = app.server.get_con_from_hdl(hdl, ec);
         if (ec || con->get_state() != websocketpp::session::state::open) continue;  // closing
         send_tick(app, hdl);
         if (con->get_state() == websocketpp::session::state::open) schedule_next(app, hdl, due);
@@ -409,9 +440,10 @@ void send_due_ticks(App& app) {
     });
 }
 
+template <class App>
 void on_open(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return;
     Connection& connection = app.connections[hdl];
     connection.peer = con->get_remote_endpoint();
@@ -428,9 +460,10 @@ void on_open(App& app, websocketpp::connection_hdl hdl) {
     if (idle) send_due_ticks(app);  // arms the timer
 }
 
+template <class App>
 void on_close(App& app, websocketpp::connection_hdl hdl) {
     websocketpp::lib::error_code ec;
-    Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+    auto con = app.server.get_con_from_hdl(hdl, ec);
     auto found = app.connections.find(hdl);
     if (ec || found == app.connections.end()) return;  // never opened
     const std::string peer = found->second.peer;
@@ -460,19 +493,21 @@ void on_close(App& app, websocketpp::connection_hdl hdl) {
 // answered it within the pong timeout is dropped: the peer (or the network to
 // it) is gone without a word, and only a timeout can tell. One timer for all
 // clients, as for the ticks (websocketpp's set_pong_timeout would arm one per ping).
+template <class App>
 void drop_silent_clients(App& app) {
     std::vector<websocketpp::connection_hdl> silent;  // first: a close changes app.connections
     for (const auto& [hdl, connection] : app.connections)
         if (connection.awaiting_pong) silent.push_back(hdl);
     for (const auto& hdl : silent) {
         websocketpp::lib::error_code ec;
-        Server::connection_ptr con = app.server.get_con_from_hdl(hdl, ec);
+        auto con = app.server.get_con_from_hdl(hdl, ec);
         if (ec || con->get_state() != websocketpp::session::state::open) continue;  // closing
         // No Close handshake with a peer that does not answer: drop the TCP connection.
         con->terminate(std::make_error_code(std::errc::timed_out));
     }
 }
 
+template <class App>
 void ping_clients(App& app) {
     app.ping_timer.expires_after(app.options.ping_interval);
     app.ping_timer.async_wait([&app](const asio::error_code& ec) {
@@ -494,6 +529,7 @@ void ping_clients(App& app) {
     });
 }
 
+template <class App>
 void on_pong(App& app, websocketpp::connection_hdl hdl) {
     auto found = app.connections.find(hdl);
     if (found != app.connections.end()) found->second.awaiting_pong = false;
@@ -503,6 +539,7 @@ void on_pong(App& app, websocketpp::connection_hdl hdl) {
 // ("going away") and stop when the last one has closed, or after 1.5 s. The
 // signal handlers go back to the default, so a second signal ends the process
 // at once, even if something here were stuck.
+template <class App>
 void on_signal(App& app) {
     asio::error_code ignored;
     app.signals.clear(ignored);
@@ -547,14 +584,63 @@ void raise_open_files_limit(std::size_t max_clients) {
                   " clients (--max-clients): raise it (ulimit -Hn, systemd LimitNOFILE=)");
 }
 
+// #region tls
+// Mozilla's "intermediate" profile (https://ssl-config.mozilla.org): TLS 1.2 and 1.3 only;
+// for 1.2, ECDHE with AES-GCM or ChaCha20 (Mozilla's three DHE suites need DH parameters,
+// and every client that speaks 1.2 has ECDHE). OpenSSL's TLS 1.3 suites are all on the list.
+const char* const intermediate_ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+using TlsContext = std::shared_ptr<asio::ssl::context>;
+
+// One context for every connection, made before listening: a bad certificate or key
+// is one line and exit 1 now (nullptr here), not a failed handshake per client later.
+TlsContext tls_context(const Options& options) {
+    for (const auto& [option, file] : {std::pair{"--tls-cert ", options.tls_cert},
+                                       std::pair{"--tls-key ", options.tls_key}})
+        if (!std::ifstream(file)) {
+            log_error("cannot read " + (option + file) + ": " + std::strerror(errno));
+            return nullptr;
+        }
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    SSL_CTX* ssl = context->native_handle();
+    SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+    // Mozilla leaves the choice among these strong suites to the client, and so does
+    // this server (no SSL_OP_CIPHER_SERVER_PREFERENCE).
+    SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_cipher_list(ssl, intermediate_ciphers);
+    std::string problem;  // OpenSSL's first error is the cause: "no start line" for not PEM
+    const auto reason = [] {
+        const char* text = ERR_reason_error_string(ERR_peek_error());
+        return std::string(text ? text : "unknown OpenSSL error");
+    };
+    if (SSL_CTX_use_certificate_chain_file(ssl, options.tls_cert.c_str()) != 1)
+        problem = "--tls-cert " + options.tls_cert + ": " + reason() + " (PEM expected)";
+    else if (SSL_CTX_use_PrivateKey_file(ssl, options.tls_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+             SSL_CTX_check_private_key(ssl) != 1)
+        problem = "--tls-key " + options.tls_key + ": " +
+                  (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH
+                       ? "not the key of " + options.tls_cert
+                       : reason() + " (PEM expected)");
+    if (problem.empty()) return context;
+    log_error("cannot use " + problem);
+    return nullptr;
+}
+// #endregion
+
 // ASP.NET's first line, with the real port (the tests and scripts read it).
-std::string listening_url(const asio::ip::tcp::endpoint& endpoint) {
+std::string listening_url(const asio::ip::tcp::endpoint& endpoint, bool tls) {
     const asio::ip::address address = endpoint.address();
     const std::string host = address.is_loopback() ? "localhost"
                              : address.is_v6()     ? "[" + address.to_string() + "]"
                                                    : address.to_string();
-    return "http://" + host + ":" + std::to_string(endpoint.port());
+    return (tls ? "https://" : "http://") + host + ":" + std::to_string(endpoint.port());
 }
+
+template <class App>
+int serve(App& app);  // below: the part of main that is the same for ws:// and wss://
 
 int main(int argc, char* argv[]) {
     const std::string program = std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1);
@@ -574,9 +660,23 @@ int main(int argc, char* argv[]) {
     }
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must end the log, not the server
     raise_open_files_limit(options.max_clients);
+    if (options.tls_cert.empty()) {
+        AppFor<PlainServer> app(options);
+        return serve(app);
+    }
+    const TlsContext context = tls_context(options);
+    if (!context) return 1;
+    AppFor<TlsServer> app(options);
+    // websocketpp asks for a context per connection: the same one each time.
+    app.server.set_tls_init_handler([context](websocketpp::connection_hdl) { return context; });
+    return serve(app);
+}
 
-    App app(options);
-    Server& server = app.server;
+// Sets the server up on the App's io_context, listens, and runs until a signal stops it.
+template <class App>
+int serve(App& app) {
+    const Options& options = app.options;
+    auto& server = app.server;
     server.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     server.clear_error_channels(websocketpp::log::elevel::all);   // our handlers report errors
     server.init_asio(&app.io);
@@ -619,7 +719,8 @@ int main(int argc, char* argv[]) {
         return 1;
     }
     asio::error_code local_ec;
-    log_line("Now listening on: " + listening_url(server.get_local_endpoint(local_ec)));
+    const bool tls = !options.tls_cert.empty();
+    log_line("Now listening on: " + listening_url(server.get_local_endpoint(local_ec), tls));
     std::string origins;
     for (const auto& allowed : options.allowed_origins) origins += " " + allowed;
     log_line("allowed origins:" + (origins.empty() ? " any (no --allowed-origin given)" : origins));
