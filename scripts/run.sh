@@ -22,6 +22,7 @@ prefix=step$step
 
 targets=("${prefix}_server" wsdemo_probe)
 [ -f "$dir/client.cpp" ] && targets+=("${prefix}_client")
+[ "$step" = 17 ] && targets+=(step18_client)
 # The main job needs no test framework: without Catch2 the tests are left out.
 CMAKE_ARGS="${CMAKE_ARGS:-} -DWSDEMO_REQUIRE_TESTS=OFF"
 build "${targets[@]}"
@@ -52,7 +53,8 @@ start_server() {
   server_pid=$!
   set +m
   for _ in $(seq 100); do
-    port=$(sed -n 's|^Now listening on: http://localhost:\([0-9]*\)$|\1|p' "$server_log" | head -n 1)
+    port=$(sed -n 's|^Now listening on: https\{0,1\}://localhost:\([0-9]*\)$|\1|p' "$server_log" |
+      head -n 1)
     [ -n "$port" ] && return 0
     kill -0 "$server_pid" 2>/dev/null || { echo "the server exited before listening" >&2; exit 1; }
     sleep 0.1
@@ -74,6 +76,14 @@ case "$step" in
   04) start_server 0; probe ws "ws://localhost:$port/" 5 2 ;;
   05 | 06) start_server 0; probe ws "ws://localhost:$port/" 4 5 ;;
   1[0-6] | final) start_server --port 0; client "ws://localhost:$port/" "$@" ;;
+  17 | 18)
+    # wss:// with a local certificate authority made for this demo (see chapter 17).
+    certs=$BUILD_DIR/dev-cert
+    [ -f "$certs/server.crt" ] || "$ROOT/scripts/make-dev-cert.sh" "$certs"
+    start_server --port 0 --tls-cert "$certs/server.crt" --tls-key "$certs/server.key"
+    # Step 17's own client has no wss:// yet: its demo borrows step 18's.
+    [ "$step" = 17 ] && prefix=step18
+    client "wss://localhost:$port/" --ca-file "$certs/ca.crt" "$@" ;;
   *) start_server 0; client "ws://localhost:$port/" "$@" ;;
 esac
 echo "== stopping the server"
