@@ -181,15 +181,16 @@ Options parse_options(int argc, char* argv[]) {
 void log_line(const std::string& line) { std::cout << line << std::endl; }
 void log_error(const std::string& line) { std::cerr << line << std::endl; }
 
-// websocketpp takes a handshake without Sec-WebSocket-Version for the 2010
-// draft hixie-76, waits for 8 more bytes that draft sends after the headers,
-// and answers 500 when they are not there. The request type is part of the
-// config, so this one, once the request is complete, makes such a handshake a
-// plain HTTP request (no Upgrade): on_http then answers it with a 400.
+// websocketpp still speaks the drafts hybi-07 and -08 and hixie-76, and takes a
+// handshake without Sec-WebSocket-Version (or with version 0) for hixie-76: it
+// waits for 8 more bytes that draft sends after the headers, and answers 500
+// when they are not there. The request type is part of the config, so this one,
+// once the request is complete, makes any handshake but version 13 a plain HTTP
+// request (no Upgrade): on_http then answers it with a 400 naming version 13.
 struct Request : websocketpp::http::parser::request {
     std::size_t consume(const char* bytes, std::size_t length) {
         const std::size_t used = websocketpp::http::parser::request::consume(bytes, length);
-        if (ready() && get_header("Sec-WebSocket-Version").empty()) remove_header("Upgrade");
+        if (ready() && get_header("Sec-WebSocket-Version") != "13") remove_header("Upgrade");
         return used;
     }
 };
@@ -275,10 +276,10 @@ void on_http(App& app, websocketpp::connection_hdl hdl) {
     auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return;
     if (!con->get_request_header("Sec-WebSocket-Key").empty()) {
-        // A handshake without a version (see Request): RFC 6455 4.4 names the one spoken here.
+        // A handshake for another version, or none (see Request): RFC 6455 4.4 names ours.
         con->set_status(websocketpp::http::status_code::bad_request);
         con->replace_header("Sec-WebSocket-Version", "13");
-        log_line("refused: " + con->get_remote_endpoint() + " (400: no Sec-WebSocket-Version)");
+        log_line("refused: " + con->get_remote_endpoint() + " (400: not WebSocket version 13)");
     } else if (con->get_resource() == "/") {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->set_body("This endpoint speaks WebSocket: connect with a WebSocket client.\n");
@@ -315,12 +316,7 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
     auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return false;
     std::string refusal;
-    if (con->get_request_header("Sec-WebSocket-Version") != "13") {
-        // websocketpp also speaks the drafts hybi-07 and hybi-08: RFC 6455 clients only.
-        con->set_status(websocketpp::http::status_code::bad_request);
-        con->replace_header("Sec-WebSocket-Version", "13");
-        refusal = "400: not WebSocket version 13";
-    } else if (!is_websocket_key(con->get_request_header("Sec-WebSocket-Key"))) {
+    if (!is_websocket_key(con->get_request_header("Sec-WebSocket-Key"))) {
         con->set_status(websocketpp::http::status_code::bad_request);
         refusal = "400: malformed Sec-WebSocket-Key";
     } else if (con->get_resource() != "/") {

@@ -88,7 +88,7 @@ TEST_CASE("a handshake with a missing or malformed Sec-WebSocket-Key gets 400 (R
 TEST_CASE("an unsupported Sec-WebSocket-Version is refused, naming version 13 (RFC 6455 4.4)") {
     ServerProcess server("final_server", server_args());
     Witness witness(server);
-    for (const char* version : {"12", "14", "99"}) {
+    for (const char* version : {"0", "7", "8", "12", "14", "99"}) {
         INFO("version " << version);
         HttpResponse response =
             http_request(server.port(), request("GET", "/", upgrade + good_key + "Sec-WebSocket-Version: " +
