@@ -8,6 +8,7 @@
 // WSTEST_INTEROP_REQUIRED is set, as scripts/interop.sh does: then it fails.
 #include "program.hpp"
 #include "tick.hpp"
+#include "peers.hpp"
 
 #include "catch_compat.hpp"
 
@@ -45,33 +46,6 @@ std::string read_text(const std::string& path) {
     return text.str();
 }
 
-std::string find_on_path(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::string folders = std::string(path ? path : "/usr/bin:/bin") + ":/usr/sbin:/sbin";
-    for (std::size_t start = 0; start <= folders.size();) {
-        std::size_t end = folders.find(':', start);
-        if (end == std::string::npos) end = folders.size();
-        const std::string candidate = folders.substr(start, end - start) + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return {};
-}
-
-bool runs_ok(const std::string& program, std::vector<std::string> args) {
-    Program check(program, std::move(args));
-    return check.wait_exit(milliseconds(20000)) == 0;
-}
-
-// Called first thing in a test, while it has no children to leave behind.
-void require_peer(bool available, const std::string& what) {
-    if (available) return;
-    if (std::getenv("WSTEST_INTEROP_REQUIRED"))
-        FAIL(what << " is missing (scripts/interop.sh installs it)");
-    std::cout << "SKIPPED: " << what << " is missing; scripts/interop.sh installs it" << std::endl;
-    std::_Exit(skipped_exit_code);
-}
-
 std::string require_nginx() {
     const std::string nginx = find_on_path("nginx");
     require_peer(!nginx.empty() && !find_on_path("openssl").empty(), "nginx or openssl");
@@ -96,27 +70,6 @@ void require_node_ws() {
     require_peer(runs_ok("/usr/bin/env", node_args("", {"-e", "require('ws')"})),
                  "node and node-ws");
 }
-
-// A fresh folder, removed afterwards (declared before what runs in it).
-class TempDir {
-public:
-    TempDir() {
-        const auto base = std::filesystem::temp_directory_path() / "wstest-deploy-XXXXXX";
-        std::string pattern = base.string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 // A port nobody listens on now, from the kernel: nginx cannot report one it picked itself.
 unsigned short free_port() {

@@ -6,6 +6,7 @@
 // WSTEST_INTEROP_REQUIRED is set, as scripts/interop.sh does: then it fails.
 #include "program.hpp"
 #include "tick.hpp"
+#include "peers.hpp"
 
 #include "catch_compat.hpp"
 
@@ -30,32 +31,6 @@ namespace {
 const std::string python = "/usr/bin/python3";
 
 std::string peer(const std::string& file) { return std::string(WSTEST_INTEROP_DIR) + "/" + file; }
-
-std::string find_on_path(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::string folders = path ? path : "/usr/bin:/bin";
-    for (std::size_t start = 0; start <= folders.size();) {
-        std::size_t end = folders.find(':', start);
-        if (end == std::string::npos) end = folders.size();
-        const std::string candidate = folders.substr(start, end - start) + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return {};
-}
-
-bool runs_ok(const std::string& program, std::vector<std::string> args) {
-    Program check(program, std::move(args));
-    return check.wait_exit(milliseconds(20000)) == 0;
-}
-
-// Called first thing in a test, while it has no children to leave behind.
-void require_peer(bool available, const std::string& what) {
-    if (available) return;
-    if (std::getenv("WSTEST_INTEROP_REQUIRED")) FAIL(what << " is missing (scripts/interop.sh installs it)");
-    std::cout << "SKIPPED: " << what << " is missing; scripts/interop.sh installs it" << std::endl;
-    std::_Exit(skipped_exit_code);
-}
 
 void require_python_websockets() { require_peer(runs_ok(python, {"-c", "import websockets"}), "python3-websockets"); }
 
@@ -140,26 +115,6 @@ void check_clean_close(const PeerReport& report, ServerProcess& server, const st
 }
 
 // ---- headless Chromium
-
-// A fresh folder for a browser's profile and HOME, removed afterwards.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "wstest-chromium-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 // Chromium logs console messages on stderr as
 //   [...:INFO:CONSOLE:13] "interop: message 12 C++ Rocks -> ...", source: file:///... (13)
@@ -275,7 +230,7 @@ TEST_CASE("a Node ws client gets the ticks on schedule and a clean close") {
 std::vector<std::string> run_in_chromium(const std::string& page, const std::string& query) {
     const std::string chromium = find_on_path("chromium");
     require_peer(!chromium.empty(), "chromium");
-    TempDir home;  // before the browser: removed after it has gone
+    TempDir home("wstest-chromium");  // before the browser: removed after it has gone
     // A HOME of its own too: Chromium's crash handler keeps its database there.
     Program browser("/usr/bin/env", {"HOME=" + home.path(), chromium, "--headless", "--no-sandbox",
                                      "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -1,6 +1,7 @@
 // TLS against final/ (label tls): the cases of step 18 (tests/tls/client_cases.inc)
 // for final_server and final_client, a third-party client (Python's websockets)
 // trusting the dev CA, and a client that offers only TLS 1.1.
+#include "peers.hpp"
 #include "tls_support.hpp"
 #include "program.hpp"
 #include "ws.hpp"
@@ -20,14 +21,9 @@ namespace {
 
 std::string here(const std::string& file) { return (tls::source_root() / "tests/tls" / file).string(); }
 
-// Called first thing in a test, while it has no children to leave behind (as tests/interop does).
+// Called first thing in a test, while it has no children to leave behind.
 void require_python_websockets() {
-    Program check(tls::python, {"-c", "import websockets"});
-    if (check.wait_exit(milliseconds(20000)) == 0) return;
-    if (std::getenv("WSTEST_INTEROP_REQUIRED")) FAIL("python3-websockets is missing");
-    std::cout << "SKIPPED: python3-websockets is missing (apt-get install python3-websockets)"
-              << std::endl;
-    std::_Exit(skipped_exit_code);
+    require_peer(runs_ok(tls::python, {"-c", "import websockets"}), "python3-websockets");
 }
 
 }  // namespace
