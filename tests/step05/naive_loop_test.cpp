@@ -3,6 +3,7 @@
 // connections are forgotten at once and the server keeps serving the others.
 #include "program.hpp"
 #include "tick.hpp"
+#include "tick_stream.hpp"
 #include "ws.hpp"
 
 #include "catch_compat.hpp"
@@ -20,32 +21,6 @@ namespace {
 
 long long ms(Clock::duration duration) { return duration_cast<milliseconds>(duration).count(); }
 
-// The next `count` messages, each a well-formed text tick, each within 3 s.
-std::vector<WsMessage> receive_ticks(WsClient& client, int count) {
-    std::vector<WsMessage> messages;
-    for (int i = 0; i < count; ++i) {
-        auto message = client.next_message(milliseconds(3000));
-        INFO("waiting for message " << i + 1 << " of " << count);
-        REQUIRE(message);
-        INFO("message: " << message->payload);
-        CHECK(message->is_text);
-        CHECK(tick_time(message->payload));
-        messages.push_back(*message);
-    }
-    return messages;
-}
-
-// About a second apart: never a burst (two at once), never a stall. The bounds
-// are wide on purpose: they must hold on a busy machine.
-void check_about_one_second_apart(const std::vector<WsMessage>& messages) {
-    for (std::size_t i = 1; i < messages.size(); ++i) {
-        const long long gap = ms(messages[i].received - messages[i - 1].received);
-        INFO("gap before message " << i + 1 << ": " << gap << " ms");
-        CHECK(gap >= 750);
-        CHECK(gap <= 2000);
-    }
-}
-
 std::string peer_of(const std::string& opened_line) {
     return opened_line.substr(std::string("opened: ").size());
 }
@@ -57,11 +32,11 @@ TEST_CASE("a message at once, then one about every second, in order") {
     WsClient client;
     const auto connecting = Clock::now();
     REQUIRE(client.connect(server.ws_url("/")));
-    const auto messages = receive_ticks(client, 4);
+    const auto messages = receive_ticks(client, 4, milliseconds(3000));
 
     INFO("first message after " << ms(messages[0].received - connecting) << " ms");
     CHECK(messages[0].received - connecting < milliseconds(750));
-    check_about_one_second_apart(messages);
+    check_gaps(messages, milliseconds(750), milliseconds(2000));
     // Each message is made when it is sent, and the times it names never go back.
     for (std::size_t i = 1; i < messages.size(); ++i) {
         CHECK(*tick_time(messages[i].payload) >= *tick_time(messages[i - 1].payload));
@@ -76,7 +51,7 @@ TEST_CASE("after a stall the loop waits a full second from the late message: it 
     ServerProcess server("step05_server");
     WsClient client;
     REQUIRE(client.connect(server.ws_url("/")));
-    const auto first = receive_ticks(client, 2);
+    const auto first = receive_ticks(client, 2, milliseconds(3000));
     const auto opened = first[0].received;
 
     // Freeze the server from just after message 1 until 3.7 s after the open:
@@ -86,12 +61,12 @@ TEST_CASE("after a stall the loop waits a full second from the late message: it 
     server.send_signal(SIGCONT);
     const auto resumed = Clock::now();
 
-    const auto late = receive_ticks(client, 1)[0];
+    const auto late = receive_ticks(client, 1, milliseconds(3000))[0];
     INFO("late message " << ms(late.received - resumed) << " ms after the server resumed");
     CHECK(late.received - resumed < milliseconds(750));
     // A fixed schedule would send the next one at 4 s, about 0.3 s after the
     // late one. This loop counts its second from the late send: about 4.7 s.
-    const auto next = receive_ticks(client, 1)[0];
+    const auto next = receive_ticks(client, 1, milliseconds(3000))[0];
     const long long gap = ms(next.received - late.received);
     INFO("next message " << gap << " ms after the late one, " << ms(next.received - opened)
                          << " ms after the first");
@@ -103,19 +78,19 @@ TEST_CASE("two clients at once each get their own loop") {
     ServerProcess server("step05_server");
     WsClient first;
     REQUIRE(first.connect(server.ws_url("/")));
-    const auto first_opened = receive_ticks(first, 1)[0].received;
+    const auto first_opened = receive_ticks(first, 1, milliseconds(3000))[0].received;
 
     // Open the second one between the first one's messages, so a shared timer would show.
     std::this_thread::sleep_until(first_opened + milliseconds(500));
     WsClient second;
     const auto connecting = Clock::now();
     REQUIRE(second.connect(server.ws_url("/")));
-    const auto second_messages = receive_ticks(second, 3);
+    const auto second_messages = receive_ticks(second, 3, milliseconds(3000));
     INFO("second client's first message after " << ms(second_messages[0].received - connecting)
                                                 << " ms");
     CHECK(second_messages[0].received - connecting < milliseconds(750));
-    check_about_one_second_apart(second_messages);
-    check_about_one_second_apart(receive_ticks(first, 3));
+    check_gaps(second_messages, milliseconds(750), milliseconds(2000));
+    check_gaps(receive_ticks(first, 3, milliseconds(3000)), milliseconds(750), milliseconds(2000));
 }
 
 TEST_CASE("a client that closes cleanly is logged with its address, and its loop stops") {
@@ -123,7 +98,7 @@ TEST_CASE("a client that closes cleanly is logged with its address, and its loop
     WsClient leaving;
     REQUIRE(leaving.connect(server.ws_url("/")));
     const std::string peer = peer_of(server.wait_for_line(Stream::out, "opened: "));
-    receive_ticks(leaving, 2);
+    receive_ticks(leaving, 2, milliseconds(3000));
     leaving.close(1000);
     auto closed = leaving.wait_closed(milliseconds(5000));
     REQUIRE(closed);
@@ -132,7 +107,7 @@ TEST_CASE("a client that closes cleanly is logged with its address, and its loop
 
     WsClient next;
     REQUIRE(next.connect(server.ws_url("/")));
-    check_about_one_second_apart(receive_ticks(next, 3));
+    check_gaps(receive_ticks(next, 3, milliseconds(3000)), milliseconds(750), milliseconds(2000));
     // The closed connection's timer would have fired twice by now.
     CHECK_FALSE(server.has_printed(Stream::err, "send failed"));
 }
@@ -145,11 +120,12 @@ TEST_CASE("a client whose socket is reset is logged with 1006, and the others ar
     WsClient crashing;
     REQUIRE(crashing.connect(server.ws_url("/")));
     const std::string peer = peer_of(server.wait_for_line(Stream::out, "opened: "));
-    receive_ticks(crashing, 1);
+    receive_ticks(crashing, 1, milliseconds(3000));
 
     crashing.reset();  // an RST, no Close frame: a crashed client or a pulled cable
     CHECK(server.wait_for_line(Stream::out, "closed: ") == "closed: " + peer + " (code 1006)");
-    check_about_one_second_apart(receive_ticks(bystander, 4));
+    check_gaps(receive_ticks(bystander, 4, milliseconds(3000)), milliseconds(750),
+               milliseconds(2000));
     CHECK_FALSE(server.has_printed(Stream::err, "send failed"));
 }
 
@@ -157,7 +133,7 @@ TEST_CASE("SIGTERM stops the naive loop's server with exit code 0 while clients 
     ServerProcess server("step05_server");
     WsClient client;
     REQUIRE(client.connect(server.ws_url("/")));
-    receive_ticks(client, 1);
+    receive_ticks(client, 1, milliseconds(3000));
     server.send_signal(SIGTERM);
     REQUIRE(server.wait_exit(milliseconds(2000)) == 0);
 }
