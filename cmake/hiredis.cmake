@@ -1,0 +1,22 @@
+# hiredis (Redis's C client) as wsdemo::hiredis, for the steps that read a Redis
+# Stream; not defined when hiredis is missing. pkg-config first (Debian's
+# libhiredis-dev ships hiredis.pc), then a plain search for the header and library.
+include_guard(GLOBAL)
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(HIREDIS QUIET IMPORTED_TARGET GLOBAL hiredis)
+endif()
+if(HIREDIS_FOUND)
+  add_library(wsdemo::hiredis ALIAS PkgConfig::HIREDIS)
+  message(STATUS "hiredis ${HIREDIS_VERSION} (pkg-config)")
+else()
+  find_path(HIREDIS_INCLUDE_DIR hiredis/async.h)
+  find_library(HIREDIS_LIBRARY hiredis)
+  if(HIREDIS_INCLUDE_DIR AND HIREDIS_LIBRARY)
+    add_library(wsdemo_hiredis INTERFACE)
+    target_include_directories(wsdemo_hiredis SYSTEM INTERFACE ${HIREDIS_INCLUDE_DIR})
+    target_link_libraries(wsdemo_hiredis INTERFACE ${HIREDIS_LIBRARY})
+    add_library(wsdemo::hiredis ALIAS wsdemo_hiredis)
+    message(STATUS "hiredis: ${HIREDIS_LIBRARY}")
+  endif()
+endif()
