@@ -84,6 +84,32 @@ case "$step" in
     # Step 17's own client has no wss:// yet: its demo borrows step 18's.
     [ "$step" = 17 ] && prefix=step18
     client "wss://localhost:$port/" --ca-file "$certs/ca.crt" "$@" ;;
+  20)
+    # A Redis of its own on a unix socket, and a publisher adding the tick every
+    # second with redis-cli: the server only relays the stream (see chapter 20).
+    if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+      echo "== no redis-server or redis-cli (apt-get install redis-server redis-tools):" \
+        "the server ticks itself"
+      start_server --port 0; client "ws://localhost:$port/" "$@"
+    else
+      redis_dir=$(mktemp -d)
+      redis-server --port 0 --unixsocket "$redis_dir/redis.sock" --save '' --appendonly no \
+        --dir "$redis_dir" > "$redis_dir/redis.log" 2>&1 &
+      redis_pid=$!
+      for _ in $(seq 50); do [ -S "$redis_dir/redis.sock" ] && break; sleep 0.1; done
+      publish() {
+        while sleep 1; do
+          redis-cli -s "$redis_dir/redis.sock" XADD ticks MAXLEN '~' 1000 '*' \
+            text "C++ Rocks -> $(date '+%Y-%m-%d %H:%M:%S')" > /dev/null 2>&1 || true
+        done
+      }
+      publish &
+      publisher_pid=$!
+      trap 'kill "$publisher_pid" "$redis_pid" 2>/dev/null || true; stop_server;
+        rm -rf "$redis_dir"' EXIT
+      start_server --port 0 --redis "unix:$redis_dir/redis.sock"
+      client "ws://localhost:$port/" "$@"
+    fi ;;
   *) start_server 0; client "ws://localhost:$port/" "$@" ;;
 esac
 echo "== stopping the server"
