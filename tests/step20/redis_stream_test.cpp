@@ -3,12 +3,11 @@
 // socket in a fresh temporary folder, without persistence, and dies with it.
 // Missing redis-server or redis-cli: the tests are skipped, unless
 // WSTEST_INTEROP_REQUIRED is set (then they fail).
+#include "peers.hpp"
 #include "program.hpp"
 #include "ws.hpp"
 
 #include "catch_compat.hpp"
-
-#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -21,22 +20,8 @@ using namespace wstest;
 
 namespace {
 
-// The program `name` in $PATH (or the sbin folders Debian keeps daemons in), or "".
-std::string find_program(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    const std::string folders = std::string(path ? path : "") + ":/usr/sbin:/usr/bin";
-    for (std::size_t start = 0; start <= folders.size();) {
-        std::size_t end = folders.find(':', start);
-        if (end == std::string::npos) end = folders.size();
-        const std::string candidate = folders.substr(start, end - start) + "/" + name;
-        if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return {};
-}
-
-const std::string redis_server = find_program("redis-server");
-const std::string redis_cli = find_program("redis-cli");
+const std::string redis_server = find_on_path("redis-server");
+const std::string redis_cli = find_on_path("redis-cli");
 
 // Called first thing in a test, while it has no children to leave behind.
 void require_redis() {
@@ -52,24 +37,17 @@ void require_redis() {
 class Redis {
 public:
     explicit Redis(bool start_now = true) {
-        char folder[] = "/tmp/wstest-redis-XXXXXX";
-        if (!::mkdtemp(folder)) FAIL("mkdtemp failed");
-        folder_ = folder;
         if (start_now) start();
     }
-    ~Redis() {
-        stop();
-        ::unlink(socket().c_str());
-        ::rmdir(folder_.c_str());
-    }
-    std::string socket() const { return folder_ + "/redis.sock"; }
+    ~Redis() { stop(); }
+    std::string socket() const { return folder_.path() + "/redis.sock"; }
     std::string url() const { return "unix:" + socket(); }
 
     void start() {
         process_.emplace(redis_server,
                          std::vector<std::string>{"--port", "0", "--unixsocket", socket(),
                                                   "--save", "", "--appendonly", "no",
-                                                  "--dir", folder_});
+                                                  "--dir", folder_.path()});
         // Redis 7.0: "...ready to accept connections at PATH";
         // 7.2 and later: "Ready to accept connections unix".
         process_->wait_for_line(Stream::out, "ccept connections", milliseconds(10000));
@@ -95,7 +73,7 @@ public:
     void publish(const std::string& text) { cli({"XADD", "ticks", "*", "text", text}); }
 
 private:
-    std::string folder_;
+    TempDir folder_{"wstest-redis"};  // first: it outlives the server writing in it
     std::optional<Program> process_;
 };
 
