@@ -9,7 +9,7 @@
 #   scripts/bench.sh --quick    smoke check (1 repetition, few clients, ~3 min),
 #                               writes build-bench/quick/benchmarks.md and its SVGs
 #   options: --reps N  --servers final,beast,bun,node,python,raw  --out-dir DIR
-#            --no-nice  --no-callgrind
+#            --no-nice  --no-callgrind  --no-tls (skip the wss:// against ws:// handshakes)
 #            --wait-idle S (wait up to S s for a 1-min load average < 1; 60 full, 0 quick)
 #            --report-only build-bench/runs/STAMP (rewrite the report of an earlier run)
 #            --callgrind-only build-bench/runs/STAMP (redo that run's callgrind counts)

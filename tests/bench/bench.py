@@ -430,6 +430,16 @@ def versions(bench, meta):
 
 
 # ------------------------------------------------------------------ the run
+def measure_tls(final_server, connections=5000, in_flight=16):
+    """final_server's handshakes over wss:// against ws:// (tls_handshakes.py)."""
+    done = subprocess.run([sys.executable, str(Path(__file__).parent / "tls_handshakes.py"),
+                           final_server, str(connections), str(in_flight)],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        return {"error": done.stderr[-300:]}
+    return json.loads(done.stdout)
+
+
 def run(args, mode):
     p = dict(PARAMS[mode], **({"reps": args.reps} if args.reps else {}))
     if args.wait_idle is not None:
@@ -491,12 +501,16 @@ def run(args, mode):
                     callgrind[name] = bench.measure_callgrind(name)
                 except (RuntimeError, KeyError) as e:
                     callgrind[name] = {"error": str(e)}
+        tls = {}
+        if "final" in servers and not args.no_tls:
+            log("final: handshakes over TLS against plain")
+            tls = measure_tls(bench.paths["final"])
         info["end"] = time.time()
         info["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     finally:
         bench.stop_all()
     data = {"mode": mode, "params": p, "servers": servers, "notes": notes, "info": info,
-            "results": results, "callgrind": callgrind, "exits": bench.exits,
+            "results": results, "callgrind": callgrind, "tls": tls, "exits": bench.exits,
             "nice": bench.nice}
     (work / "results.json").write_text(json.dumps(data, indent=1))
     return data, work
@@ -511,6 +525,7 @@ if __name__ == "__main__":
     ap.add_argument("--no-nice", action="store_true")
     ap.add_argument("--wait-idle", type=int)
     ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--no-tls", action="store_true", help="skip the TLS handshake figures")
     ap.add_argument("--report-only", metavar="RUN_DIR")
     ap.add_argument("--callgrind-only", metavar="RUN_DIR",
                     help="redo the callgrind counts of a run (they do not depend on load)")

@@ -89,7 +89,7 @@ def summarise(data, run_dir):
         rows[name] = row
     cg = data.get("callgrind", {})
     tags = {"ticks1": f"ticks{p['t1_conns']}", "ticks2": f"ticks{p['t2_conns']}"}
-    report = {"data": data, "rows": rows, "callgrind": cg, "p": p,
+    report = {"data": data, "rows": rows, "callgrind": cg, "p": p, "tls": data.get("tls"),
               "cdf": {n: {k: cdf(run_dir, n, tags[k]) for k in tags} for n in rows}}
     report["goals"] = goals(rows, cg, p)
     return report
@@ -340,6 +340,29 @@ def callgrind_section(rep):
     return lines + [""]
 
 
+def tls_section(rep):
+    """final_server's handshakes over wss:// against ws:// (tests/bench/tls_handshakes.py)."""
+    t = rep.get("tls") or {}
+    if not t or "error" in t:
+        return ["## Handshakes over TLS", "", f"Not measured: {t.get('error', 'not run')}", ""]
+    plain, tls = t["plain"], t["tls"]
+    return ["## Handshakes over TLS", "",
+            f"final_server, {t['connections']:,} WebSocket handshakes with {t['in_flight']} in "
+            "flight from a Python asyncio client, each connection closed at once; TLS 1.3 "
+            "with the P-256 certificate of `scripts/make-dev-cert.sh`. The server's CPU per "
+            "handshake decides; the rate is the client's limit as much as the server's." +
+            (" " + t["note"] if t.get("note") else ""), "",
+            "| | handshakes/s | server CPU µs per handshake |", "|---|---:|---:|",
+            f"| ws:// | {fmt(plain['handshakes_per_sec'], 0)} | "
+            f"{fmt(plain['server_cpu_us_per_handshake'], 0)} |",
+            f"| wss:// | {fmt(tls['handshakes_per_sec'], 0)} | "
+            f"{fmt(tls['server_cpu_us_per_handshake'], 0)} |",
+            f"| wss:// / ws:// | "
+            f"{fmt(ratio(tls['handshakes_per_sec'], plain['handshakes_per_sec']), 2)}× | "
+            f"{fmt(ratio(tls['server_cpu_us_per_handshake'], plain['server_cpu_us_per_handshake']), 2)}× |",
+            ""]
+
+
 def markdown(rep, img_rel, root):
     d, p, rows, info = rep["data"], rep["p"], rep["rows"], rep["data"]["info"]
     cmd = "scripts/bench.sh --quick" if d["mode"] == "quick" else "scripts/bench.sh"
@@ -433,7 +456,7 @@ def markdown(rep, img_rel, root):
                 L.append(f"- {LABELS[name]}, {conns:,} clients: {r[k]['amb']:,.0f} receipts fell "
                          "in an ambiguous broadcast cluster (a fan-out longer than a third of "
                          "the interval).")
-    L += [""] + callgrind_section(rep)
+    L += [""] + callgrind_section(rep) + tls_section(rep)
     for extra in ("analysis.md", "method.md"):
         f = root / "tests" / "bench" / extra
         if f.exists():
