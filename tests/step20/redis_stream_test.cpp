@@ -208,3 +208,19 @@ TEST_CASE("Redis not running at start: said in one line, clients served, message
     CHECK(receive(client, 1, patience) == std::vector<std::string>{"at last"});
     CHECK_FALSE(client.wait_closed(milliseconds(10)));
 }
+
+TEST_CASE("without --redis the server ticks itself as in step 18, and a bad --redis exits 2") {
+    // No Redis needed: runs even where redis-server is missing.
+    ServerProcess server("step20_server", {"--port", "0", "--interval-ms", "100"});
+    WsClient client;
+    REQUIRE(client.connect(server.ws_url(), patience));
+    const auto first = client.next_message(patience);
+    REQUIRE(first);
+    CHECK_THAT(first->payload, contains_text("C++ Rocks -> "));
+
+    for (const std::string url : {"http://localhost", "redis://", "redis://host:0", "unix:"}) {
+        Program bad("step20_server", {"--redis", url});
+        CHECK(bad.wait_exit(patience) == 2);
+        CHECK(bad.has_printed(Stream::err, "--redis takes redis://HOST[:PORT] or unix:PATH"));
+    }
+}
