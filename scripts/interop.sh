@@ -3,7 +3,8 @@
 # websockets, Node's ws and headless Chromium's own WebSocket; final_client and
 # step 09's client against Python and Node servers (tests/interop/, label
 # interop); TLS with Python's ssl and OpenSSL (label tls); behind a real nginx,
-# with Chromium and Node over wss:// (label deploy).
+# with Chromium and Node over wss:// (label deploy); several servers on one
+# Redis stream, with a real redis-server (label scale).
 #
 # Installs what is missing, from Debian packages, then runs those labels.
 # Arguments go to scripts/test.sh, e.g.  scripts/interop.sh --sanitize=address
@@ -20,10 +21,12 @@ NODE_PATH=/usr/share/nodejs node -e 'require("ws")' 2>/dev/null || missing+=(nod
 command -v chromium >/dev/null || missing+=(chromium)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   setup --tests "${missing[@]}"
 fi
 
 # A peer that cannot be found fails its test instead of skipping it.
 export WSTEST_INTEROP_REQUIRED=1
-exec "$ROOT/scripts/test.sh" -L '^(interop|tls|deploy)$' "$@"
+exec "$ROOT/scripts/test.sh" -L '^(interop|tls|deploy|scale)$' "$@"

@@ -34,9 +34,9 @@ fi
 # we support; what differs is what they bring: Catch2 2.13 (Debian 12, Ubuntu
 # 22.04) or 3.x (Debian 13, Ubuntu 24.04), Asio 1.18 to 1.30. CMake reads the
 # versions and accepts all of them.
-apt_packages=(g++ cmake make git libwebsocketpp-dev libasio-dev libssl-dev openssl)
+apt_packages=(g++ cmake make git libwebsocketpp-dev libasio-dev libssl-dev openssl libhiredis-dev)
 apt_test_packages=(catch2 python3)
-dnf_packages=(gcc-c++ cmake make git websocketpp-devel asio-devel openssl-devel openssl)
+dnf_packages=(gcc-c++ cmake make git websocketpp-devel asio-devel openssl-devel openssl hiredis-devel)
 dnf_test_packages=(catch-devel python3)
 
 case "$os_id" in
@@ -84,7 +84,7 @@ installed() {
 if [ "$family" = none ]; then
   say "this system ($os_id) has neither apt nor dnf, so install these yourself:"
   if [ "$os_id" = macos ]; then
-    echo "  brew install cmake git python catch2 openssl@3" >&2
+    echo "  brew install cmake git python catch2 openssl@3 hiredis" >&2
     echo "  (Homebrew has no websocketpp, and its Asio is too new: CMake fetches" >&2
     echo "   websocketpp 0.8.2 and Asio 1.30.2 itself on the first build)" >&2
   else
