@@ -69,6 +69,7 @@ mkdir -p "$rootfs/root/tutorial"
   tar -xf - -C "$rootfs/root/tutorial"
 
 trap unmount_all EXIT
+trap 'exit 130' INT TERM  # so that EXIT runs, and unmounts, on Ctrl+C or kill too
 mount -t proc proc "$rootfs/proc"
 mount -t sysfs sys "$rootfs/sys"
 mount --bind /dev "$rootfs/dev"
