@@ -14,10 +14,24 @@ is rewritten by this tool:
 A region in a source is the lines between `// #region NAME` and `// #endregion`;
 marker lines never appear in the docs. Steps are named by number (`05`) or `final`.
 
-    scripts/docs.py           rewrite the chapters
-    scripts/docs.py --check   exit 1 if a committed chapter differs from what would be written
+Translations live in docs/pt-BR/, one twin per English file of docs/ (same name). A twin's
+line 1 records which English prose it follows:
+
+    <!-- translation of ../04-first-message.md; English prose sha256 0123456789ab -->
+
+The prose is the English file with the bodies of its blocks left out (marker lines kept), so
+a change to the code alone never makes a translation stale, and any change to the text does.
+`pending` in place of the hash marks a twin not yet stamped.
+
+    scripts/docs.py                 rewrite the chapters (both languages)
+    scripts/docs.py --check         exit 1 if a committed chapter differs from what would be written,
+                                    a relative link points at no file, or (once docs/pt-BR/ exists)
+                                    an English file has no twin, a twin follows older English prose,
+                                    or a twin's blocks are not its English file's
+    scripts/docs.py --stamp FILE... record in each docs/pt-BR/ FILE the English twin's current prose
 """
 import difflib
+import hashlib
 import pathlib
 import re
 import sys
@@ -25,6 +39,8 @@ import textwrap
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+PT_BR = DOCS / "pt-BR"
+READMES = [ROOT / "README.md", ROOT / "README.pt-BR.md"]
 BLOCK = re.compile(r"^(<!-- (include|diff|stat) ([^>]*?) -->\n)(.*?)^(<!-- end -->)$", re.M | re.S)
 REGION_START = re.compile(r"^\s*// #region (\S+)\s*$")
 REGION_END = re.compile(r"^\s*// #endregion\s*$")
@@ -124,6 +140,11 @@ def render_stat(argument):
 
 
 RENDERERS = {"include": render_include, "diff": render_diff, "stat": render_stat}
+STAMP = re.compile(r"^<!-- translation of \.\./(\S+); English prose sha256 ([0-9a-f]{12}|pending) -->$")
+FENCE = re.compile(r"^ {0,3}(```|~~~)")
+CODE_SPAN = re.compile(r"(`+).+?\1", re.S)
+LINK = re.compile(r"\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?[^)]*\)")
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def render(text):
@@ -134,7 +155,112 @@ def render(text):
     return BLOCK.sub(replace, text)
 
 
+def relative(path):
+    return path.relative_to(ROOT)
+
+
+def prose_hash(english_text):
+    """The English prose: the file without its blocks' bodies (what a translator translates)."""
+    prose = BLOCK.sub(lambda match: match.group(1) + match.group(5), english_text)
+    return hashlib.sha256(prose.encode()).hexdigest()[:12]
+
+
+def blocks(text):
+    return [f"{match.group(2)} {match.group(3).strip()}" for match in BLOCK.finditer(text)]
+
+
+def stamp_line(name, digest):
+    return f"<!-- translation of ../{name}; English prose sha256 {digest} -->"
+
+
+def twin_problems():
+    """What keeps docs/pt-BR/ from following docs/: missing twins, stale ones, other blocks."""
+    if not PT_BR.is_dir():
+        return []
+    problems = []
+    english = {path.name: path for path in sorted(DOCS.glob("*.md"))}
+    twins = {path.name: path for path in sorted(PT_BR.glob("*.md"))}
+    for name in english.keys() - twins.keys():
+        problems.append(f"{relative(PT_BR / name)} is missing: {relative(english[name])} has no translation")
+    for name in twins.keys() - english.keys():
+        problems.append(f"{relative(twins[name])} has no English twin {relative(DOCS / name)}")
+    for name in sorted(english.keys() & twins.keys()):
+        source, twin = english[name], twins[name]
+        english_text, twin_text = source.read_text(), twin.read_text()
+        stamp = STAMP.match(twin_text.partition("\n")[0])
+        remedy = f"scripts/docs.py --stamp {relative(twin)}"
+        if not stamp or stamp.group(1) != name:
+            problems.append(f'{relative(twin)}: line 1 must be "{stamp_line(name, "pending")}", then {remedy}')
+        elif stamp.group(2) == "pending":
+            problems.append(f"{relative(twin)} is not stamped yet: once it is translated, {remedy}")
+        elif stamp.group(2) != prose_hash(english_text):
+            problems.append(f"{relative(twin)} follows an older {relative(source)}: translate the change, then {remedy}")
+        english_blocks, twin_blocks = blocks(english_text), blocks(twin_text)
+        if english_blocks != twin_blocks:
+            index = next(i for i in range(max(len(english_blocks), len(twin_blocks)))
+                         if i >= len(english_blocks) or i >= len(twin_blocks) or english_blocks[i] != twin_blocks[i])
+            here = f'"{twin_blocks[index]}"' if index < len(twin_blocks) else "nothing"
+            there = f'"{english_blocks[index]}"' if index < len(english_blocks) else "nothing"
+            problems.append(f"{relative(twin)}: block {index + 1} is {here}, in {relative(source)} it is {there} "
+                            f"(copy the English block markers, in order)")
+    return sorted(problems)
+
+
+def without_code(text):
+    """The text with code blocks and code spans blanked out, line breaks kept (C++ lambdas look like links)."""
+    lines, fenced_code = [], False
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            fenced_code = not fenced_code
+            lines.append("")
+        else:
+            lines.append("" if fenced_code else line)
+    return CODE_SPAN.sub(lambda match: "\n" * match.group(0).count("\n"), "\n".join(lines))
+
+
+def link_problems():
+    """Relative links, in both languages' docs and both READMEs, that point at no file."""
+    problems = []
+    for page in sorted(DOCS.rglob("*.md")) + [readme for readme in READMES if readme.is_file()]:
+        text = without_code(page.read_text())
+        for match in LINK.finditer(text):
+            target = match.group(1).partition("#")[0].partition("?")[0]
+            if not target or SCHEME.match(target):
+                continue
+            if not (page.parent / target).exists():
+                line = text.count("\n", 0, match.start(1)) + 1
+                problems.append(f"{relative(page)}:{line}: the link to {match.group(1)} points at a missing file")
+    return problems
+
+
+def stamp(paths):
+    if not paths:
+        print("--stamp takes the docs/pt-BR/ files to stamp", file=sys.stderr)
+        return 2
+    failed = 0
+    for argument in paths:
+        twin = pathlib.Path(argument).resolve()
+        source = DOCS / twin.name
+        if twin.parent != PT_BR or twin.suffix != ".md" or not twin.is_file():
+            print(f"error: {argument} is not a file in {relative(PT_BR)}/", file=sys.stderr)
+            failed = 1
+            continue
+        if not source.is_file():
+            print(f"error: {relative(twin)} has no English twin {relative(source)}", file=sys.stderr)
+            failed = 1
+            continue
+        digest = prose_hash(source.read_text())
+        first, newline, rest = twin.read_text().partition("\n")
+        text = (stamp_line(twin.name, digest) + "\n" +
+                (rest if first.startswith("<!-- translation of ") else first + newline + rest))
+        twin.write_text(text)
+        print(f"stamped {relative(twin)}: follows {relative(source)} at {digest}")
+    return failed
+
+
 def main(argv):
+    if "--stamp" in argv:
+        return stamp([argument for argument in argv if argument != "--stamp"])
     check = "--check" in argv
     stale, errors = [], []
     for chapter in sorted(DOCS.rglob("*.md")):
@@ -150,10 +276,15 @@ def main(argv):
                 chapter.write_text(wanted)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
+    problems = twin_problems() + link_problems() if check else []
+    for problem in problems:
+        print(problem, file=sys.stderr)
     if check and stale:
         for path in stale:
             print(f"stale: {path} differs from its sources", file=sys.stderr)
         print("run scripts/docs.sh to rewrite the chapters, then commit them", file=sys.stderr)
+        return 1
+    if problems:
         return 1
     if not check:
         for path in stale:
