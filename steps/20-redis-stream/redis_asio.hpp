@@ -96,10 +96,13 @@ inline void cleanup(void* data) {
 
 // Hooks `context` (fresh from redisAsyncConnect*, no error) to `io`. on_gone runs
 // once, on the io thread, after hiredis has freed the context, with the reason.
-// Returns false if the context already has an event library.
-inline bool attach(asio::io_context& io, redisAsyncContext* context,
-                   std::function<void(const std::string& reason)> on_gone) {
-    if (context->ev.data) return false;
+// The Watch returned tells at any time whether the context still exists: hiredis
+// may free it inside any read, and on_gone comes later, so an owner that holds the
+// context pointer checks `watch->context` before using it. Null if the context
+// already has an event library.
+inline WatchPtr attach(asio::io_context& io, redisAsyncContext* context,
+                       std::function<void(const std::string& reason)> on_gone) {
+    if (context->ev.data) return nullptr;
     auto watch = std::make_shared<Watch>(io, context, context->c.fd);
     watch->on_gone = std::move(on_gone);
     context->ev.data = new WatchPtr(watch);
@@ -111,7 +114,7 @@ inline bool attach(asio::io_context& io, redisAsyncContext* context,
     // hiredis learns that a non-blocking connect finished from the first
     // "writable": watch for it now, whether or not a command is queued yet.
     add_write(context->ev.data);
-    return true;
+    return watch;
 }
 
 }  // namespace redis_asio

@@ -200,7 +200,7 @@ public:
         stopped_ = true;
         retry_timer_.cancel();
         deadline_.cancel();
-        if (context_) redisAsyncFree(std::exchange(context_, nullptr));
+        if (redisAsyncContext* context = this->context()) redisAsyncFree(context);
     }
 
 private:
@@ -216,8 +216,8 @@ private:
             redisAsyncFree(context);
             return retry_later();
         }
-        context_ = context;
-        redis_asio::attach(io_, context, [this](const std::string& reason) { on_gone(reason); });
+        watch_ = redis_asio::attach(io_, context,
+                                    [this](const std::string& reason) { on_gone(reason); });
         // Redis is back when it answers, not when TCP connects (anything may accept a
         // connection: a proxy, another service). PING answers at once; XREAD may wait.
         command(on_pong, "PING");
@@ -252,7 +252,7 @@ private:
 
     template <class... Args>
     void command(redisCallbackFn* callback, const char* format, Args... args) {
-        redisAsyncCommand(context_, callback, this, format, args...);
+        redisAsyncCommand(context(), callback, this, format, args...);
     }
 
     // The stream's newest ID, where reading starts: only what is added from now on.
@@ -308,23 +308,23 @@ private:
             log_error("redis: " + url_ + " answered: " +
                       (reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected reply"));
         down_ = true;
-        redisAsyncDisconnect(context_);  // inside a callback: hiredis frees it after
+        redisAsyncDisconnect(context());  // inside a callback: hiredis frees it after
     }
 
     void arm_deadline(milliseconds timeout) {
         deadline_.expires_after(timeout);
         deadline_.async_wait([this](const asio::error_code& ec) {
-            if (ec || !context_) return;
-            context_->err = REDIS_ERR_OTHER;  // the reason cleanup reports
-            std::snprintf(context_->errstr, 64, "no answer in time");
-            // Outside any callback: freed now; on_gone follows.
-            redisAsyncFree(std::exchange(context_, nullptr));
+            redisAsyncContext* context = this->context();
+            if (ec || !context) return;
+            context->err = REDIS_ERR_OTHER;  // the reason cleanup reports
+            std::snprintf(context->errstr, 64, "no answer in time");
+            redisAsyncFree(context);  // outside any callback: freed now; on_gone follows
         });
     }
 
     // The context is gone (hiredis freed it): say so once per outage, then retry.
     void on_gone(const std::string& reason) {
-        context_ = nullptr;
+        watch_.reset();
         deadline_.cancel();
         if (stopped_) return;
         unreachable(reason);
@@ -353,7 +353,9 @@ private:
     const RedisTarget target_;
     const std::string url_, key_;
     const std::function<void(const std::string&)> deliver_;
-    redisAsyncContext* context_ = nullptr;  // null while disconnected
+    // hiredis's context, null once freed (hiredis may free it in any read).
+    redisAsyncContext* context() const { return watch_ ? watch_->context : nullptr; }
+    redis_asio::WatchPtr watch_;  // null while disconnected
     std::string last_id_;                   // empty until the first connect
     bool down_ = false, ever_connected_ = false, stopped_ = false;
     milliseconds retry_delay_ = first_retry;
