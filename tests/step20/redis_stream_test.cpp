@@ -1,18 +1,15 @@
 // Step 20: with --redis the server reads a Redis Stream and sends each entry's
 // "text" to its clients. A real redis-server runs for each test, on a unix
-// socket in a fresh temporary folder, without persistence, and dies with it.
+// socket in a fresh temporary folder, without persistence, and dies with it
+// (tests/support/redis.hpp).
 // Missing redis-server or redis-cli: the tests are skipped, unless
 // WSTEST_INTEROP_REQUIRED is set (then they fail).
-#include "peers.hpp"
 #include "program.hpp"
+#include "redis.hpp"
 #include "ws.hpp"
 
 #include "catch_compat.hpp"
 
-#include <csignal>
-#include <cstdlib>
-#include <iostream>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,64 +17,7 @@ using namespace wstest;
 
 namespace {
 
-const std::string redis_server = find_on_path("redis-server");
-const std::string redis_cli = find_on_path("redis-cli");
-
-// Called first thing in a test, while it has no children to leave behind.
-void require_redis() {
-    if (!redis_server.empty() && !redis_cli.empty()) return;
-    if (std::getenv("WSTEST_INTEROP_REQUIRED")) FAIL("redis-server or redis-cli is missing");
-    std::cout << "SKIPPED: redis-server or redis-cli is missing (apt-get install redis-server "
-                 "redis-tools)"
-              << std::endl;
-    std::_Exit(skipped_exit_code);
-}
-
-// A real redis-server on a unix socket: no TCP port to pick, none to collide.
-class Redis {
-public:
-    explicit Redis(bool start_now = true) {
-        if (start_now) start();
-    }
-    ~Redis() { stop(); }
-    std::string socket() const { return folder_.path() + "/redis.sock"; }
-    std::string url() const { return "unix:" + socket(); }
-
-    void start() {
-        process_.emplace(redis_server,
-                         std::vector<std::string>{"--port", "0", "--unixsocket", socket(),
-                                                  "--save", "", "--appendonly", "no",
-                                                  "--dir", folder_.path()});
-        // Redis 7.0: "...ready to accept connections at PATH";
-        // 7.2 and later: "Ready to accept connections unix".
-        process_->wait_for_line(Stream::out, "ccept connections", milliseconds(10000));
-    }
-    // A crash, not a shutdown: the kernel closes every client's connection.
-    void stop() {
-        if (!process_) return;
-        process_->send_signal(SIGKILL);
-        process_->wait_exit(milliseconds(5000));
-        process_.reset();
-    }
-
-    // Runs redis-cli with `args`; its output, or a failed test.
-    std::string cli(std::vector<std::string> args) {
-        args.insert(args.begin(), {"-s", socket()});
-        Program program(redis_cli, std::move(args));
-        const auto code = program.wait_exit(milliseconds(10000));
-        if (code != 0) FAIL("redis-cli failed:\n" << program.transcript());
-        const auto lines = program.lines(Stream::out);
-        return lines.empty() ? "" : lines.front();
-    }
-    // What anyone can do: redis-cli XADD ticks '*' text TEXT.
-    void publish(const std::string& text) { cli({"XADD", "ticks", "*", "text", text}); }
-
-private:
-    TempDir folder_{"wstest-redis"};  // first: it outlives the server writing in it
-    std::optional<Program> process_;
-};
-
-ServerProcess start_server(const Redis& redis) {
+ServerProcess start_server(const RedisServer& redis) {
     return ServerProcess("step20_server", {"--port", "0", "--redis", redis.url()});
 }
 
@@ -112,7 +52,7 @@ const milliseconds patience(15000);  // a busy 2-core machine
 
 TEST_CASE("an entry added with redis-cli reaches every client of two servers") {
     require_redis();
-    Redis redis;
+    RedisServer redis;
     ServerProcess first = start_server(redis);
     ServerProcess second = start_server(redis);
     first.wait_for_line(Stream::out, "redis: connected to", patience);
@@ -137,7 +77,7 @@ TEST_CASE("an entry added with redis-cli reaches every client of two servers") {
 
 TEST_CASE("a dropped Redis connection resumes after the last entry: nothing lost, none twice") {
     require_redis();
-    Redis redis;
+    RedisServer redis;
     ServerProcess server = start_server(redis);
     server.wait_for_line(Stream::out, "redis: connected to", patience);
     WsClient client;
@@ -162,7 +102,7 @@ TEST_CASE("a dropped Redis connection resumes after the last entry: nothing lost
 
 TEST_CASE("Redis restarted mid-stream: clients stay connected and get what follows, in order") {
     require_redis();
-    Redis redis;
+    RedisServer redis;
     ServerProcess server = start_server(redis);
     server.wait_for_line(Stream::out, "redis: connected to", patience);
     std::vector<std::unique_ptr<WsClient>> clients;
@@ -175,7 +115,7 @@ TEST_CASE("Redis restarted mid-stream: clients stay connected and get what follo
     for (const auto& text : numbered("first ", 1, 3)) redis.publish(text);
     for (auto& client : clients) CHECK(receive(*client, 3, patience) == numbered("first ", 1, 3));
 
-    redis.stop();  // a crash: without persistence the stream is gone too
+    redis.kill();  // a crash: without persistence the stream is gone too
     server.wait_for_line(Stream::err, "unreachable", patience);
     for (auto& client : clients) CHECK_FALSE(client->wait_closed(milliseconds(500)));
     redis.start();
@@ -192,7 +132,7 @@ TEST_CASE("Redis restarted mid-stream: clients stay connected and get what follo
 
 TEST_CASE("Redis not running at start: said in one line, clients served, messages once it is up") {
     require_redis();
-    Redis redis(false);
+    RedisServer redis(false);
     ServerProcess server = start_server(redis);
     const std::string line = server.wait_for_line(Stream::err, "unreachable", patience);
     CHECK_THAT(line, contains_text(redis.url()));

@@ -41,7 +41,22 @@ struct Peer {
     std::size_t messages = 0;
     std::string last_message;
     std::optional<std::uint16_t> close_code;
+    // Options::subprotocol, record_messages and reconnect
+    std::size_t server = 0;        // index in Impl::ports: where it connects now
+    std::string path;              // the request path of this attempt
+    std::string protocol;          // the subprotocol the server selected
+    std::vector<std::string> received;
+    std::string last_id;           // of the last "<ID> <text>" message
+    bool was_open = false;         // opened once: a drop is worth a reconnect
+    bool closed_by_us = false;     // close_all: the end is ours, not a drop
+    bool retry_pending = false;    // a reconnect is due at retry_at
+    Clock::time_point retry_at;
+    unsigned failed_attempts = 0;  // reconnects in a row that did not open
+    std::size_t reconnects = 0;
 };
+
+// How many reconnects in a row may fail before a client gives up (~25 s of backoff).
+constexpr unsigned max_failed_attempts = 30;
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -53,6 +68,36 @@ std::string accept_for(const std::string& key) {
     const std::string input = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     websocketpp::sha1::calc(input.data(), input.size(), digest);
     return websocketpp::base64_encode(digest, sizeof digest);
+}
+
+// The stream ID a message "<ID> <text>" starts with (ID: <digits>-<digits>), or "".
+std::string id_of(const std::string& message) {
+    const std::string id = message.substr(0, message.find(' '));
+    const std::size_t dash = id.find('-');
+    const auto digits = [&](std::size_t from, std::size_t to) {
+        return from < to && std::all_of(id.begin() + static_cast<std::ptrdiff_t>(from),
+                                        id.begin() + static_cast<std::ptrdiff_t>(to),
+                                        [](unsigned char c) { return std::isdigit(c); });
+    };
+    if (dash == std::string::npos || !digits(0, dash) || !digits(dash + 1, id.size())) return "";
+    return id;
+}
+
+// `path` with since=<id> in its query, in place of any since= it had.
+std::string with_since(const std::string& path, const std::string& id) {
+    const std::size_t mark = path.find('?');
+    std::string query;
+    if (mark != std::string::npos) {
+        std::size_t start = mark + 1;
+        while (start <= path.size()) {
+            std::size_t end = path.find('&', start);
+            if (end == std::string::npos) end = path.size();
+            const std::string parameter = path.substr(start, end - start);
+            if (!parameter.empty() && parameter.rfind("since=", 0) != 0) query += parameter + "&";
+            start = end + 1;
+        }
+    }
+    return path.substr(0, mark) + "?" + query + "since=" + id;
 }
 
 // Enough descriptors for the crowd in this (test) process.
@@ -68,12 +113,13 @@ void ensure_open_files(std::size_t count) {
 }  // namespace
 
 struct WsCrowd::Impl {
-    unsigned short port;
+    std::vector<unsigned short> ports;
     Options options;
     int epoll_fd = -1;
     std::vector<Peer> peers;
     bool reading = true;
     std::mt19937 random{std::random_device{}()};
+    std::size_t pending_retries = 0;  // peers with retry_pending
 
     ~Impl() {
         for (Peer& peer : peers)
@@ -81,8 +127,20 @@ struct WsCrowd::Impl {
         if (epoll_fd >= 0) ::close(epoll_fd);
     }
 
+    // A connection attempt: the first, or a reconnect (fresh state, same history).
     void start(std::size_t index) {
         Peer& peer = peers[index];
+        peer.state = State::connecting;
+        peer.interest = 0;
+        peer.parked = false;
+        peer.in.clear();
+        peer.out.clear();
+        peer.fragments.clear();
+        peer.close_sent = false;
+        peer.status = 0;
+        peer.protocol.clear();
+        peer.close_code.reset();
+        peer.path = peer.last_id.empty() ? options.path : with_since(options.path, peer.last_id);
         peer.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (peer.fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
         if (options.receive_buffer_bytes > 0)
@@ -92,10 +150,10 @@ struct WsCrowd::Impl {
         ::setsockopt(peer.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         sockaddr_in address{};
         address.sin_family = AF_INET;
-        address.sin_port = htons(port);
+        address.sin_port = htons(ports[peer.server]);
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (::connect(peer.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 && errno != EINPROGRESS) {
-            finish(peer);
+            lost(index);
             return;
         }
         epoll_event event{};
@@ -108,6 +166,42 @@ struct WsCrowd::Impl {
         if (peer.fd >= 0) ::close(peer.fd);  // also takes it out of epoll
         peer.fd = -1;
         peer.state = State::closed;
+    }
+
+    // The connection ended without this side asking. With Options::reconnect a
+    // client that was open once goes on with the next server: at once after a
+    // drop, then with a growing delay while attempts keep failing.
+    void lost(std::size_t index) {
+        Peer& peer = peers[index];
+        finish(peer);
+        const bool refused = peer.status != 0 && peer.status != 101;  // an HTTP answer: final
+        if (!options.reconnect || !peer.was_open || peer.closed_by_us || refused ||
+            peer.failed_attempts >= max_failed_attempts)
+            return;
+        const unsigned doublings = std::min(peer.failed_attempts, 5u);
+        const milliseconds backoff = std::min(milliseconds(1000), milliseconds(25 << doublings));
+        const milliseconds delay = peer.failed_attempts == 0 ? milliseconds(0) : backoff;
+        ++peer.failed_attempts;
+        peer.server = (peer.server + 1) % ports.size();
+        peer.retry_at = Clock::now() + delay;
+        if (!peer.retry_pending) ++pending_retries;
+        peer.retry_pending = true;
+    }
+
+    void cancel_retry(Peer& peer) {
+        if (peer.retry_pending) --pending_retries;
+        peer.retry_pending = false;
+    }
+
+    // Reconnects whose time has come (started here, never from inside an event).
+    void run_due_retries() {
+        if (pending_retries == 0) return;
+        const auto now = Clock::now();
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+            if (!peers[i].retry_pending || peers[i].retry_at > now) continue;
+            cancel_retry(peers[i]);
+            start(i);
+        }
     }
 
     // Level-triggered epoll: ask for writability only while there is
@@ -153,7 +247,7 @@ struct WsCrowd::Impl {
             } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 break;
             } else {
-                finish(peer);
+                lost(index);
             }
         }
         update_interest(index);
@@ -166,15 +260,21 @@ struct WsCrowd::Impl {
             int error = 0;
             socklen_t length = sizeof error;
             ::getsockopt(peer.fd, SOL_SOCKET, SO_ERROR, &error, &length);
-            if (error != 0) return finish(peer);
+            if (error != 0) return lost(index);
             if (!(events & EPOLLOUT)) return;
             std::array<unsigned char, 16> nonce;
             for (auto& byte : nonce) byte = static_cast<unsigned char>(random());
             peer.key = websocketpp::base64_encode(nonce.data(), nonce.size());
             peer.state = State::handshaking;
-            queue(index, "GET " + options.path + " HTTP/1.1\r\nHost: localhost:" + std::to_string(port) +
-                             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + peer.key +
-                             "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            const std::string protocol =
+                options.subprotocol.empty()
+                    ? ""
+                    : "Sec-WebSocket-Protocol: " + options.subprotocol + "\r\n";
+            queue(index, "GET " + peer.path + " HTTP/1.1\r\nHost: localhost:" +
+                             std::to_string(ports[peer.server]) +
+                             "\r\nUpgrade: websocket\r\nConnection: Upgrade" +
+                             "\r\nSec-WebSocket-Key: " + peer.key +
+                             "\r\nSec-WebSocket-Version: 13\r\n" + protocol + "\r\n");
             return;
         }
         if (!reading && (events & (EPOLLHUP | EPOLLERR))) {
@@ -200,7 +300,7 @@ struct WsCrowd::Impl {
                 break;
             } else {  // EOF or reset: what arrived before still counts
                 parse(index);
-                return finish(peer);
+                return lost(index);
             }
         }
         parse(index);
@@ -226,7 +326,19 @@ struct WsCrowd::Impl {
                 peer.status = -1;  // a 101 with a wrong accept value: not a WebSocket server
                 return finish(peer);
             }
+            const std::string field = "\r\nsec-websocket-protocol:";
+            const std::size_t protocol = headers.find(field);
+            if (protocol != std::string::npos) {
+                const std::size_t from = protocol + field.size();
+                std::string value = head.substr(from, head.find("\r\n", from) - from);
+                value.erase(0, value.find_first_not_of(" \t"));
+                value.erase(value.find_last_not_of(" \t") + 1);
+                peer.protocol = value;
+            }
             peer.state = State::open;
+            if (peer.was_open) ++peer.reconnects;
+            peer.was_open = true;
+            peer.failed_attempts = 0;
         }
         if (peer.status != 101) {
             peer.in.clear();
@@ -265,6 +377,9 @@ struct WsCrowd::Impl {
                 peer.fragments += payload;
                 if (fin) {
                     ++peer.messages;
+                    const std::string id = id_of(peer.fragments);
+                    if (!id.empty()) peer.last_id = id;
+                    if (options.record_messages) peer.received.push_back(peer.fragments);
                     peer.last_message = std::move(peer.fragments);
                     peer.fragments.clear();
                 }
@@ -296,24 +411,34 @@ struct WsCrowd::Impl {
         std::array<epoll_event, 256> events;
         for (;;) {
             if (done()) return true;
+            run_due_retries();
             const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
             if (left <= 0) return false;
+            const long long most = pending_retries > 0 ? 10 : 100;  // a retry may be due soon
             int ready = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
-                                     static_cast<int>(std::min<long long>(left, 100)));
+                                     static_cast<int>(std::min<long long>(left, most)));
             if (ready < 0 && errno != EINTR) throw std::runtime_error("epoll_wait: " + std::string(std::strerror(errno)));
             for (int i = 0; i < ready; ++i) on_event(events[static_cast<std::size_t>(i)].data.u64, events[static_cast<std::size_t>(i)].events);
         }
     }
 };
 
-WsCrowd::WsCrowd(unsigned short port, std::size_t count, Options options) : impl_(std::make_unique<Impl>()) {
+WsCrowd::WsCrowd(unsigned short port, std::size_t count, Options options)
+    : WsCrowd(std::vector<unsigned short>{port}, count, std::move(options)) {}
+
+WsCrowd::WsCrowd(std::vector<unsigned short> ports, std::size_t count, Options options)
+    : impl_(std::make_unique<Impl>()) {
+    if (ports.empty()) throw std::invalid_argument("WsCrowd needs at least one server port");
     ensure_open_files(count);
-    impl_->port = port;
+    impl_->ports = std::move(ports);
     impl_->options = std::move(options);
     impl_->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (impl_->epoll_fd < 0) throw std::runtime_error("epoll_create1: " + std::string(std::strerror(errno)));
     impl_->peers.resize(count);
-    for (std::size_t i = 0; i < count; ++i) impl_->start(i);
+    for (std::size_t i = 0; i < count; ++i) {
+        impl_->peers[i].server = i % impl_->ports.size();
+        impl_->start(i);
+    }
 }
 
 WsCrowd::~WsCrowd() = default;
@@ -323,7 +448,8 @@ std::size_t WsCrowd::size() const { return impl_->peers.size(); }
 std::size_t WsCrowd::wait_open(milliseconds timeout) {
     impl_->pump(timeout, [this] {
         return std::none_of(impl_->peers.begin(), impl_->peers.end(), [](const Peer& peer) {
-            return peer.state == State::connecting || peer.state == State::handshaking;
+            return peer.state == State::connecting || peer.state == State::handshaking ||
+                   peer.retry_pending;
         });
     });
     return open_count();
@@ -340,12 +466,18 @@ bool WsCrowd::wait_messages(std::size_t count, milliseconds timeout) {
 bool WsCrowd::wait_closed(milliseconds timeout) {
     return impl_->pump(timeout, [this] {
         return std::all_of(impl_->peers.begin(), impl_->peers.end(),
-                           [](const Peer& peer) { return peer.state == State::closed; });
+                           [](const Peer& peer) {
+                               return peer.state == State::closed && !peer.retry_pending;
+                           });
     });
 }
 
 void WsCrowd::pump_for(milliseconds duration) {
     impl_->pump(duration, [] { return false; });
+}
+
+bool WsCrowd::wait_until(const std::function<bool()>& done, milliseconds timeout) {
+    return impl_->pump(timeout, done);
 }
 
 void WsCrowd::set_reading(bool reading) {
@@ -355,6 +487,7 @@ void WsCrowd::set_reading(bool reading) {
 
 void WsCrowd::reset_all() {
     for (Peer& peer : impl_->peers) {
+        impl_->cancel_retry(peer);
         if (peer.fd < 0) continue;
         linger hard{1, 0};
         ::setsockopt(peer.fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
@@ -366,6 +499,8 @@ void WsCrowd::close_all(std::uint16_t code) {
     const std::string payload{static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
     for (std::size_t i = 0; i < impl_->peers.size(); ++i) {
         Peer& peer = impl_->peers[i];
+        peer.closed_by_us = true;  // no reconnect from here on
+        impl_->cancel_retry(peer);
         if (peer.state != State::open || peer.status != 101 || peer.close_sent) continue;
         peer.close_sent = true;
         impl_->queue(i, frame(0x8, payload));
@@ -381,6 +516,19 @@ bool WsCrowd::is_open(std::size_t client) const {
 int WsCrowd::handshake_status(std::size_t client) const { return impl_->peers.at(client).status; }
 std::size_t WsCrowd::message_count(std::size_t client) const { return impl_->peers.at(client).messages; }
 std::string WsCrowd::last_message(std::size_t client) const { return impl_->peers.at(client).last_message; }
+const std::vector<std::string>& WsCrowd::messages(std::size_t client) const {
+    return impl_->peers.at(client).received;
+}
+std::string WsCrowd::subprotocol(std::size_t client) const {
+    return impl_->peers.at(client).protocol;
+}
+std::string WsCrowd::last_id(std::size_t client) const { return impl_->peers.at(client).last_id; }
+unsigned short WsCrowd::port(std::size_t client) const {
+    return impl_->ports[impl_->peers.at(client).server];
+}
+std::size_t WsCrowd::reconnects(std::size_t client) const {
+    return impl_->peers.at(client).reconnects;
+}
 std::optional<std::uint16_t> WsCrowd::close_code(std::size_t client) const {
     return impl_->peers.at(client).close_code;
 }
