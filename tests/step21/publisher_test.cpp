@@ -55,7 +55,7 @@ std::size_t lines_containing(const Program& program, Stream stream, const std::s
 
 }  // namespace
 
-TEST_CASE("--count N: N tick entries in the stream, on one drift-free schedule, then exit 0") {
+TEST_CASE("with --count N: N tick entries in the stream, on one drift-free schedule, then exit 0") {
     require_redis();
     RedisServer redis;
     const std::int64_t interval = 200;
@@ -86,7 +86,7 @@ TEST_CASE("--count N: N tick entries in the stream, on one drift-free schedule, 
     CHECK(latest - earliest < interval / 2);
 }
 
-TEST_CASE("--maxlen N trims the stream to about N entries (MAXLEN ~: whole blocks)") {
+TEST_CASE("with --maxlen N the stream is trimmed the stream to about N entries (MAXLEN ~: whole blocks)") {
     require_redis();
     RedisServer redis;
     Program publisher =
