@@ -86,7 +86,7 @@ TEST_CASE("with --count N: N tick entries in the stream, on one drift-free sched
     CHECK(latest - earliest < interval / 2);
 }
 
-TEST_CASE("with --maxlen N the stream is trimmed the stream to about N entries (MAXLEN ~: whole blocks)") {
+TEST_CASE("with --maxlen N the stream is trimmed to about N entries (MAXLEN ~: whole blocks)") {
     require_redis();
     RedisServer redis;
     Program publisher =
