@@ -28,6 +28,7 @@ struct Peer {
     std::condition_variable changed;
     websocketpp::connection_hdl current;
     bool opened = false;
+    int opens = 0;  // connections opened so far
     bool failed = false;
     std::optional<WsClose> closed;
     int handshake_status = 0;
@@ -41,6 +42,7 @@ struct Peer {
             update([&] {
                 current = hdl;
                 opened = true;
+                ++opens;
                 closed.reset();
                 handshake_status = 101;
             });
@@ -126,6 +128,20 @@ struct Peer {
 struct WsClient::Impl : Peer<Client> {};
 struct WsTestServer::Impl : Peer<Server> {
     unsigned short port = 0;
+    std::string subprotocol;  // selected when offered; guarded by mutex, as is request
+    Server::connection_type::request_type request;
+
+    // Every handshake: its request kept for the test, the subprotocol selected if offered.
+    bool validate(websocketpp::connection_hdl hdl) {
+        websocketpp::lib::error_code ec;
+        auto con = endpoint.get_con_from_hdl(hdl, ec);
+        if (ec) return false;
+        std::lock_guard<std::mutex> lock(mutex);
+        request = con->get_request();
+        for (const auto& offered : con->get_requested_subprotocols())
+            if (!subprotocol.empty() && offered == subprotocol) con->select_subprotocol(offered, ec);
+        return !ec;
+    }
 };
 
 WsClient::WsClient() : impl_(std::make_unique<Impl>()) {
@@ -169,6 +185,9 @@ void WsClient::reset() { impl_->reset(); }
 std::optional<WsClose> WsClient::wait_closed(milliseconds timeout) { return impl_->wait_closed(timeout); }
 
 WsTestServer::WsTestServer() : impl_(std::make_unique<Impl>()) {
+    impl_->endpoint.set_validate_handler([impl = impl_.get()](websocketpp::connection_hdl hdl) {
+        return impl->validate(hdl);
+    });
     impl_->endpoint.set_reuse_addr(true);
     impl_->endpoint.listen(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     impl_->endpoint.start_accept();
@@ -185,9 +204,24 @@ std::string WsTestServer::url(const std::string& path) const {
     return "ws://127.0.0.1:" + std::to_string(impl_->port) + path;
 }
 
-bool WsTestServer::wait_open(milliseconds timeout) {
+void WsTestServer::select_subprotocol(const std::string& name) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->subprotocol = name;
+}
+
+std::string WsTestServer::request_resource() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->request.get_uri();
+}
+
+std::string WsTestServer::request_header(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->request.get_header(name);
+}
+
+bool WsTestServer::wait_open(milliseconds timeout, int connections) {
     std::unique_lock<std::mutex> lock(impl_->mutex);
-    return impl_->changed.wait_for(lock, timeout, [this] { return impl_->opened; });
+    return impl_->changed.wait_for(lock, timeout, [&] { return impl_->opens >= connections; });
 }
 
 void WsTestServer::send_text(const std::string& text) { impl_->send_text(text); }

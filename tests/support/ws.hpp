@@ -63,7 +63,16 @@ public:
     unsigned short port() const;
     std::string url(const std::string& path = "/") const;  // ws://127.0.0.1:PORT/...
 
-    bool wait_open(milliseconds timeout = milliseconds(5000));
+    // From the next handshake on, select `name` when the client offers it
+    // (Sec-WebSocket-Protocol); "" (the default) selects none.
+    void select_subprotocol(const std::string& name);
+    // The most recent handshake's request: its resource (path and query, "/a?b=c"),
+    // and one of its headers ("" if it has none).
+    std::string request_resource() const;
+    std::string request_header(const std::string& name) const;
+
+    // True once `connections` connections have opened in all (the latest is the current one).
+    bool wait_open(milliseconds timeout = milliseconds(5000), int connections = 1);
     void send_text(const std::string& text);
     void send_ping(const std::string& payload = "");
     void close(std::uint16_t code = 1000, const std::string& reason = "");
