@@ -18,6 +18,7 @@
 
 #include <asio.hpp>
 
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <string>
@@ -51,6 +52,10 @@ inline void arm(const WatchPtr& watch, bool read) {
         (read ? watch->read_waiting : watch->write_waiting) = false;
         if (ec || !watch->context) return;  // released by cleanup: the context is gone
         if (!(read ? watch->want_read : watch->want_write)) return;  // del* came first
+        // hiredis 0.14 decides that a connect is still in progress from errno when the
+        // socket reports no error: a stale EINPROGRESS left by an earlier call would make
+        // it wait for a "writable" that never comes, and the first command never goes out.
+        errno = 0;
         // May run callbacks, and may free the context (cleanup below clears `context`).
         if (read)
             redisAsyncHandleRead(watch->context);
