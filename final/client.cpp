@@ -1,11 +1,13 @@
-// final/client.cpp — the finished client: step 18's, as it is.
+// final/client.cpp — the finished client: step 21's, as it is.
 //
 // Prints every text message on its own line as it arrives, until the server
 // closes the connection; Ctrl+C or SIGTERM closes it normally from this side.
-// --count N closes normally after N messages; with --reconnect, a lost or
-// refused connection is tried again with backoff. A wss:// server's certificate
-// is verified against the system's CAs (or --ca-file) and must name the URL's host.
-// Usage: final_client [URL] [--count N] [--reconnect] [--ca-file FILE]
+// --count N closes normally after N messages. It offers ticks.v1: from a server
+// on a Redis Stream each message carries its ID, printed once and in order, and
+// with --reconnect URL... a lost connection goes on at the next URL from the last
+// ID (?since=). A wss:// server's certificate is verified against the system's
+// CAs (or --ca-file) and must name the URL's host.
+// Usage: final_client [URL] [--count N] [--reconnect [URL...]] [--ca-file FILE] [--show-ids]
 // Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_client.hpp>
@@ -14,19 +16,26 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 // websocketpp's stock client with two sizes of our own. websocketpp takes both
 // from the config it is given, so redeclaring them in a derived config is enough.
@@ -44,15 +53,45 @@ using TlsClient = websocketpp::client<ClientConfig<websocketpp::config::asio_tls
 
 enum ExitCode { closed_normally = 0, could_not_connect = 1, bad_usage = 2, connection_lost = 3 };
 
+// #region ids
+// A Redis stream ID, "<milliseconds>-<sequence>", as the pair of numbers it is:
+// compared as text, "10-0" would come before "9-0".
+using StreamId = std::pair<std::uint64_t, std::uint64_t>;
+
+// "1764709200000-0" -> {1764709200000, 0}; nullopt unless <digits>-<digits>, in 64 bits each.
+std::optional<StreamId> parse_id(std::string_view text) {
+    const auto number = [](std::string_view digits, std::uint64_t& value) {
+        const char* end = digits.data() + digits.size();
+        const auto [stop, ec] = std::from_chars(digits.data(), end, value);
+        return ec == std::errc() && stop == end;
+    };
+    const std::size_t dash = text.find('-');
+    StreamId id;
+    if (dash == std::string_view::npos || !number(text.substr(0, dash), id.first) ||
+        !number(text.substr(dash + 1), id.second))
+        return std::nullopt;
+    return id;
+}
+
+std::string to_string(const StreamId& id) {
+    return std::to_string(id.first) + '-' + std::to_string(id.second);
+}
+// #endregion
+
 // What the handlers and main share: the current connection attempt, and what
 // --reconnect needs to remember across attempts.
 template <class Client>
 struct SessionFor {
     explicit SessionFor(asio::io_context& io) : signals(io, SIGINT, SIGTERM), retry_timer(io) {}
-    std::string url;
+    std::vector<std::string> urls;  // the URL, then those after --reconnect: tried in turn
+    std::size_t current = 0;        // the URL of the current attempt, in urls
+    const std::string& url() const { return urls[current]; }
     std::optional<unsigned long> count;  // --count: close after this many messages
     unsigned long received = 0;          // messages, over every connection
     bool reconnect = false;
+    bool show_ids = false;            // --show-ids: print "<id> <text>"
+    bool ticks = false;               // the server selected ticks.v1: messages carry IDs
+    std::optional<StreamId> last_id;  // of the last entry printed: where to resume
     typename Client::connection_ptr connection;  // the current attempt; for on_signal
     asio::signal_set signals;  // Ctrl+C and SIGTERM, delivered as events on the io loop
     asio::steady_timer retry_timer;
@@ -70,54 +109,137 @@ void finish(Session& session, ExitCode code) {
     session.retry_timer.cancel();
 }
 
+// #region resume
+// Where a reconnection goes: the user's URL, with since=<ID> added to its query (after
+// the user's own parameters, any since= of theirs replaced), so that the server first
+// sends every entry after that ID. A URL without a path gets "/": websocketpp would
+// read "?since=" right after the port as part of the port.
+std::string with_since(std::string url, const std::string& id) {
+    const std::size_t path = url.find_first_of("/?", url.find("://") + 3);
+    if (path == std::string::npos || url[path] == '?') url.insert(std::min(path, url.size()), "/");
+    const std::size_t query = url.find('?');
+    if (query == std::string::npos) return url + "?since=" + id;
+    std::string resumed = url.substr(0, query + 1);
+    std::istringstream parameters(url.substr(query + 1));
+    for (std::string parameter; std::getline(parameters, parameter, '&');)
+        if (!parameter.empty() && parameter.rfind("since=", 0) != 0) resumed += parameter + '&';
+    return resumed + "since=" + id;
+}
+
 // get_connection only parses the URL; connect() queues the work, run() does it.
+// Every attempt offers ticks.v1 (Sec-WebSocket-Protocol); the server may select it
+// or not, and on_open reads which. Once something was printed, it resumes after it.
 template <class Client, class Session>
 void connect(Client& client, Session& session) {
+    const std::string url =
+        session.last_id ? with_since(session.url(), to_string(*session.last_id)) : session.url();
     websocketpp::lib::error_code ec;
-    session.connection = client.get_connection(session.url, ec);
+    session.connection = client.get_connection(url, ec);
+    if (!ec) session.connection->add_subprotocol("ticks.v1", ec);
     if (ec) {
-        std::cerr << "cannot connect to " << session.url << ": " << ec.message() << '\n';
+        std::cerr << "cannot connect to " << url << ": " << ec.message() << '\n';
         return finish(session, could_not_connect);
     }
     client.connect(session.connection);
 }
+// #endregion
 
-// --reconnect: the next attempt after 0.5 s, then 1, 2, 4, 8 and 10 s at most,
-// each cut by a random 0-25 %, so that clients that lost the same server do
+// #region failover
+// The wait after `rounds` rounds in a row failed: 0.5 s, then 1, 2, 4, 8 and 10 s at
+// most, each cut by a random 0-25 %, so that clients that lost the same servers do
 // not all come back in the same instant.
-template <class Client, class Session>
-void retry_later(Client& client, Session& session) {
+template <class Session>
+std::chrono::milliseconds backoff(Session& session, std::size_t rounds) {
     using std::chrono::milliseconds;
-    const unsigned doublings = std::min(session.failed_attempts, 5u);
+    const std::size_t doublings = std::min<std::size_t>(rounds - 1, 5);
     const milliseconds base = std::min(milliseconds(10000), milliseconds(500) * (1 << doublings));
     std::uniform_real_distribution<double> jitter(0.75, 1.0);
-    const milliseconds delay(
+    return milliseconds(
         static_cast<long>(static_cast<double>(base.count()) * jitter(session.random)));
+}
+
+// --reconnect: the next attempt goes to the next URL of the list, at once, so that a
+// client whose server died is back on another one in milliseconds. Only when every
+// URL has failed in a row (a round; the one just lost counts) does it wait before
+// going on. With one URL, each attempt is a round: step 15's backoff.
+template <class Client, class Session>
+void retry_later(Client& client, Session& session) {
     ++session.failed_attempts;
-    std::cerr << "reconnecting in " << delay.count() << " ms (attempt " << session.failed_attempts
-              << ")\n";
+    session.current = (session.current + 1) % session.urls.size();
     session.connection.reset();
+    std::chrono::milliseconds delay(0);
+    if (session.failed_attempts % session.urls.size() != 0) {
+        std::cerr << "failing over to " << session.url() << " (attempt "
+                  << session.failed_attempts << ")\n";
+    } else {
+        delay = backoff(session, session.failed_attempts / session.urls.size());
+        std::cerr << "reconnecting in " << delay.count() << " ms (attempt "
+                  << session.failed_attempts << ")\n";
+    }
     session.retry_timer.expires_after(delay);
     session.retry_timer.async_wait([&client, &session](const asio::error_code& ec) {
         if (!ec) connect(client, session);
     });
 }
+// #endregion
 
+// #region envelope
+// The server's choice among what was offered: ticks.v1, or nothing (an older server,
+// or one without Redis), whose messages are the plain text, without IDs. It is in the
+// answer's header: websocketpp 0.8's client leaves get_subprotocol() empty.
 template <class Session>
 void on_open(Session& session) {
     session.failed_attempts = 0;
-    std::cout << "Connected to " << session.url << std::endl;
+    session.ticks =
+        session.connection->get_response_header("Sec-WebSocket-Protocol") == "ticks.v1";
+    std::cout << "Connected to " << session.url() << std::endl;
 }
+
+// "gap <since> <first>": the entries after <since> are no longer in the stream
+// (trimmed, or Redis lost them), and the server goes on from <first>, the oldest it
+// has ("-": none yet). Said, not hidden: the user learns that messages are missing.
+void on_gap(const std::string& payload) {
+    std::istringstream words(payload);
+    std::string gap, since, first;
+    words >> gap >> since >> first;
+    std::cerr << "gap: messages after " << since << " are no longer in the stream; resuming from "
+              << (first == "-" ? "the next one published" : first) << '\n';
+}
+
+// A message under ticks.v1: "<id> <text>", or a gap. An entry whose ID is not above
+// the last one printed came before: a resume can overlap what arrived just before
+// the loss. True if something was printed.
+template <class Session>
+bool on_envelope(Session& session, const std::string& payload) {
+    const std::size_t space = payload.find(' ');
+    const std::string_view head = std::string_view(payload).substr(0, space);
+    if (head == "gap") {
+        on_gap(payload);
+        return false;
+    }
+    const auto id = parse_id(head);
+    if (!id || space == std::string::npos) {
+        std::cout << payload << std::endl;  // not an entry: shown as it came rather than lost
+        return true;
+    }
+    if (session.last_id && *id <= *session.last_id) return false;
+    session.last_id = id;
+    std::cout << (session.show_ids ? payload : payload.substr(space + 1)) << std::endl;
+    return true;
+}
+// #endregion
 
 // Called once per complete message: however many frames and 256-byte reads it
 // took, the payload is whole, and for a text message it is valid UTF-8.
 template <class Session, class MessagePtr>
 void on_message(Session& session, MessagePtr message) {
-    if (message->get_opcode() == websocketpp::frame::opcode::text) {
-        std::cout << message->get_payload() << std::endl;  // flushed: each line shows as it arrives
-    } else {
-        std::cerr << "binary message of " << message->get_payload().size()
-                  << " bytes, not printed\n";
+    const std::string& payload = message->get_payload();
+    if (message->get_opcode() != websocketpp::frame::opcode::text) {
+        std::cerr << "binary message of " << payload.size() << " bytes, not printed\n";
+    } else if (!session.ticks) {
+        std::cout << payload << std::endl;  // flushed: each line shows as it arrives
+    } else if (!on_envelope(session, payload)) {
+        return;  // a resend or a gap: not a message for --count
     }
     // --count N: enough; close normally (websocketpp ignores what still comes in while closing).
     if (session.count && ++session.received == *session.count) {
@@ -167,7 +289,7 @@ void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) 
     websocketpp::lib::error_code ec;
     auto con = client.get_con_from_hdl(hdl, ec);
     if (ec) return;
-    std::cerr << "cannot connect to " << session.url << ": ";
+    std::cerr << "cannot connect to " << session.url() << ": ";
     bool worth_retrying = true;
     if (con->get_ec() == websocketpp::processor::error::invalid_http_status) {
         // The server answered, but not with 101 Switching Protocols: it refused the handshake.
@@ -209,7 +331,7 @@ void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl)
         finish(session, closed_normally);
     } else if (con->get_ec()) {
         // The socket failed or was closed under us: a crash, a reset, a timeout.
-        std::cerr << "connection to " << session.url << " lost: " << con->get_ec().message()
+        std::cerr << "connection to " << session.url() << " lost: " << con->get_ec().message()
                   << '\n';
         if (retry) return retry_later(client, session);
         finish(session, session.stopping ? closed_normally : connection_lost);
@@ -237,7 +359,7 @@ void on_signal(Client& client, Session& session) {
         if (session.reconnect) {
             finish(session, closed_normally);  // the user ends the retrying, not a failure
         } else {
-            std::cerr << "cannot connect to " << session.url << ": interrupted\n";
+            std::cerr << "cannot connect to " << session.url() << ": interrupted\n";
             finish(session, could_not_connect);
         }
         client.stop();
@@ -271,89 +393,143 @@ std::shared_ptr<asio::ssl::context> tls_context(const std::string& ca_file) {
 
 // websocketpp checks the certificate's name only if told to: OpenSSL compares
 // the URL's host with the names in the certificate (an IP with its IP
-// addresses) during the handshake, and a mismatch fails it.
-void check_host(TlsClient& client, const std::string& host) {
-    asio::error_code not_an_ip;
-    asio::ip::make_address(host, not_an_ip);
-    using Stream = asio::ssl::stream<asio::ip::tcp::socket>;
-    client.set_socket_init_handler([host, not_an_ip](websocketpp::connection_hdl, Stream& stream) {
-        X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
-        if (not_an_ip)
-            X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-        else
-            X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-    });
-    if (not_an_ip) return;
-    // websocketpp sends the host as SNI (the name a server picks a certificate by)
-    // after that handler, IP or not; RFC 6066 allows only names: taken back.
+// addresses) during the handshake, and a mismatch fails it. Set for each
+// connection, as its URL is known and before its TLS handshake: with
+// --reconnect URL... each URL may name another host.
+void check_host(TlsClient& client) {
     client.set_tcp_pre_init_handler([&client](websocketpp::connection_hdl hdl) {
         websocketpp::lib::error_code ec;
         auto con = client.get_con_from_hdl(hdl, ec);
-        if (!ec) SSL_set_tlsext_host_name(con->get_socket().native_handle(), nullptr);
+        if (ec) return;  // the connection is gone: there will be no handshake to check
+        SSL* ssl = con->get_socket().native_handle();
+        const std::string host = con->get_host();
+        asio::error_code not_an_ip;
+        asio::ip::make_address(host, not_an_ip);
+        if (not_an_ip) {
+            X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), host.c_str(), 0);
+        } else {
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+            // websocketpp has set the host as SNI (the name a server picks a
+            // certificate by), IP or not; RFC 6066 allows only names: taken back.
+            SSL_set_tlsext_host_name(ssl, nullptr);
+        }
     });
 }
 // #endregion
 
-template <class Client>
-int run(Client& client, const std::string& url, std::optional<unsigned long> count,
-        bool reconnect);  // below: the part of main that is the same for ws:// and wss://
-
-int main(int argc, char* argv[]) {
-    std::string url = "ws://localhost:5065/";
+// The command line.
+struct Options {
+    std::vector<std::string> urls;  // the URL, then those after --reconnect
     std::optional<unsigned long> count;
     std::string ca_file;  // empty: the system's CAs
-    bool reconnect = false, have_url = false, bad = false;
+    bool reconnect = false;
+    bool show_ids = false;
+    bool help = false;
+};
+
+const char* const usage =
+    " [URL] [--count N] [--reconnect [URL...]] [--ca-file FILE] [--show-ids]\n";
+const char* const help = R"(Prints each text message of a WebSocket server on its own line.
+It offers the subprotocol ticks.v1: a server that selects it sends each entry
+with its stream ID, and the client prints each once, in order, resuming after
+the last one it printed.
+
+  URL                   ws:// or wss:// (default ws://localhost:5065/)
+  --count N             close normally after N messages
+  --reconnect [URL...]  after a loss, connect again: at once to the next of URL
+                        and these URLs, resuming (?since=<last ID>); once every
+                        one failed in a row, after 0.5 s, then 1, 2 ... 10 s
+  --ca-file FILE        trust the CAs in FILE for wss://, not the system's
+  --show-ids            print each entry as "<stream ID> <text>"
+Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
+)";
+
+// The command line, or nullopt after one line on stderr. The URLs are checked here, so
+// that a typo is bad usage (2), not "could not connect" (1); they must all be ws://
+// or all wss://, as a client is one or the other.
+std::optional<Options> parse_options(int argc, char* argv[]) {
+    Options options;
+    std::vector<std::string> more_urls;  // after --reconnect
+    bool bad = false;
     for (int i = 1; i < argc; ++i) {
         const std::string argument = argv[i];
         if (argument == "--count" && i + 1 < argc) {
             const char* text = argv[++i];
             char* end = nullptr;
-            count = std::strtoul(text, &end, 10);
-            bad = bad || !std::isdigit(static_cast<unsigned char>(*text)) || *end || *count == 0;
+            options.count = std::strtoul(text, &end, 10);
+            bad = bad || !std::isdigit(static_cast<unsigned char>(*text)) || *end ||
+                  *options.count == 0;
         } else if (argument == "--reconnect") {
-            reconnect = true;
+            options.reconnect = true;
+            while (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0)
+                more_urls.push_back(argv[++i]);  // up to the next option
         } else if (argument == "--ca-file" && i + 1 < argc) {
-            ca_file = argv[++i];
-        } else if (argument[0] == '-' || have_url) {
+            options.ca_file = argv[++i];
+        } else if (argument == "--show-ids") {
+            options.show_ids = true;
+        } else if (argument == "--help") {
+            options.help = true;
+        } else if (argument[0] == '-' || !options.urls.empty()) {
             bad = true;
         } else {
-            url = argument;
-            have_url = true;
+            options.urls.push_back(argument);
         }
     }
     if (bad) {
-        std::cerr << "usage: " << argv[0] << " [URL] [--count N] [--reconnect] [--ca-file FILE]\n";
-        return bad_usage;
+        std::cerr << "usage: " << argv[0] << usage;
+        return std::nullopt;
     }
-    // Checked before connecting, so that a typo is bad usage (2), not "could not connect" (1).
-    const websocketpp::uri uri(url);
-    if (!uri.get_valid() || (uri.get_scheme() != "ws" && uri.get_scheme() != "wss")) {
-        std::cerr << "'" << url << "' is not a ws:// or wss:// URL\n";
-        return bad_usage;
+    options.urls.insert(options.urls.end(), more_urls.begin(), more_urls.end());
+    if (options.urls.empty()) options.urls.push_back("ws://localhost:5065/");
+    const bool secure = websocketpp::uri(options.urls.front()).get_secure();
+    for (const std::string& url : options.urls) {
+        const websocketpp::uri uri(url);
+        if (!uri.get_valid() || (uri.get_scheme() != "ws" && uri.get_scheme() != "wss")) {
+            std::cerr << "'" << url << "' is not a ws:// or wss:// URL\n";
+            return std::nullopt;
+        }
+        if (uri.get_secure() != secure) {
+            std::cerr << "'" << url << "' and '" << options.urls.front()
+                      << "': the URLs must be all ws:// or all wss://\n";
+            return std::nullopt;
+        }
     }
-    if (!uri.get_secure()) {
+    return options;
+}
+
+template <class Client>
+int run(Client& client, const Options& options);  // below: the same for ws:// and wss://
+
+int main(int argc, char* argv[]) {
+    const std::optional<Options> options = parse_options(argc, argv);
+    if (!options) return bad_usage;
+    if (options->help) {
+        std::cout << "usage: " << argv[0] << usage << help;
+        return closed_normally;
+    }
+    if (!websocketpp::uri(options->urls.front()).get_secure()) {
         PlainClient client;
-        return run(client, url, count, reconnect);
+        return run(client, *options);
     }
     TlsClient client;
-    const auto context = tls_context(ca_file);
+    const auto context = tls_context(options->ca_file);
     if (!context) return bad_usage;
     client.set_tls_init_handler([context](websocketpp::connection_hdl) { return context; });
-    check_host(client, uri.get_host());
-    return run(client, url, count, reconnect);
+    check_host(client);
+    return run(client, *options);
 }
 
 // Runs one client, plain or TLS, until it is done; returns the exit code.
 template <class Client>
-int run(Client& client, const std::string& url, std::optional<unsigned long> count,
-        bool reconnect) {
+int run(Client& client, const Options& options) {
     client.clear_access_channels(websocketpp::log::alevel::all);  // stdout is ours
     client.clear_error_channels(websocketpp::log::elevel::all);   // our handlers report errors
     client.init_asio();
     SessionFor<Client> session(client.get_io_service());
-    session.url = url;
-    session.count = count;
-    session.reconnect = reconnect;
+    session.urls = options.urls;
+    session.count = options.count;
+    session.reconnect = options.reconnect;
+    session.show_ids = options.show_ids;
     client.set_open_handler([&](websocketpp::connection_hdl) { on_open(session); });
     client.set_message_handler([&](websocketpp::connection_hdl, auto message) {
         on_message(session, message);

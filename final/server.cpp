@@ -1,10 +1,12 @@
-// final/server.cpp — the finished server: step 18's (step 17's TLS server), as it is.
+// final/server.cpp — the finished server: step 21's, as it is.
 //
 // The tutorial's behaviour is unchanged: WebSocket on "/", 400 for plain HTTP
 // there, "C++ Rocks -> <local time>" at once and then once per interval,
-// drift-free. Around it, one chapter each (docs/10 to docs/17): options, one
-// timer for many clients, limits, pings, a graceful shutdown, the origin check, TLS.
-// Usage: final_server [--host ADDRESS] [--port N] [--tls-cert FILE --tls-key FILE] [OPTIONS...]
+// drift-free. Around it, one chapter each (docs/10 to docs/21): options, one
+// timer for many clients, limits, pings, a graceful shutdown, the origin check,
+// TLS, and with --redis a Redis Stream shared by many servers, from which a
+// client that offers ticks.v1 can resume anywhere (?since=<id>).
+// Usage: final_server [--port N] [--redis URL [--redis-stream KEY]] [OPTIONS...]
 // Exit codes: 0 stopped by a signal, 1 could not listen (or a bad cert or key), 2 bad usage.
 #include <websocketpp/concurrency/none.hpp>
 #include <websocketpp/config/asio.hpp>
@@ -13,10 +15,15 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <hiredis/async.h>  // hiredis: CMake links it to programs that name it
+
+#include "redis_asio.hpp"
+
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -25,12 +32,15 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 using Clock = std::chrono::steady_clock;
@@ -48,14 +58,20 @@ struct Options {
     milliseconds pong_timeout{10000};
     std::vector<std::string> allowed_origins;  // empty: any origin
     std::string tls_cert, tls_key;             // both or neither; empty: plain ws://
+    std::string redis_url;                     // empty: the server ticks itself
+    std::string redis_stream = "ticks";
     bool help = false;
 };
 
 std::string usage(const std::string& program) {
     return "Usage: " + program + R"( [--host ADDRESS] [--port N] [--tls-cert FILE --tls-key FILE]
-       [--interval-ms N] [OPTIONS...]
+       [--interval-ms N] [--redis URL [--redis-stream KEY]] [OPTIONS...]
 Serves WebSocket on "/": every client gets "C++ Rocks -> <local time>" at once,
 then once per interval, until it closes. Plain HTTP on "/" gets 400, other paths 404.
+With --redis, every client gets instead the "text" field of each new entry of
+a Redis Stream, from whoever adds it: redis-cli XADD ticks '*' text hello.
+A client that offers the subprotocol ticks.v1 gets "<id> <text>", and can resume
+with /?since=<id>: first what it missed, then the rest, each entry once.
 
   --host ADDRESS            IP address to listen on (default 127.0.0.1;
                             0.0.0.0 or :: for every interface)
@@ -64,6 +80,9 @@ then once per interval, until it closes. Plain HTTP on "/" gets 400, other paths
                             certificate first, then any intermediates)
   --tls-key FILE            the certificate's private key (PEM); both or neither
   --interval-ms N           time between two messages to a client (default 1000)
+  --redis URL               read the messages from Redis: redis://HOST[:PORT]
+                            or unix:PATH (a unix socket)
+  --redis-stream KEY        the stream's key (default ticks)
   --max-message-bytes N     largest message taken from a client; a larger one
                             closes it with 1009 (default 65536)
   --max-buffered-bytes N    bytes queued for a client that does not read before
@@ -121,6 +140,386 @@ std::string origin(const std::string& text) {
     return lower;
 }
 
+// The log: one line per event on stdout, errors on stderr, each flushed at once.
+void log_line(const std::string& line) { std::cout << line << std::endl; }
+void log_error(const std::string& line) { std::cerr << line << std::endl; }
+
+// #region stream_id
+// A stream entry's ID, "<milliseconds>-<sequence>": Redis gives each new entry a
+// greater one. Compared as two numbers: as strings, "999-0" would sort after "1000-0".
+struct StreamId {
+    unsigned long long ms = 0, seq = 0;
+    friend bool operator<(const StreamId& a, const StreamId& b) {
+        return a.ms < b.ms || (a.ms == b.ms && a.seq < b.seq);
+    }
+    friend bool operator==(const StreamId& a, const StreamId& b) {
+        return a.ms == b.ms && a.seq == b.seq;
+    }
+    std::string str() const { return std::to_string(ms) + "-" + std::to_string(seq); }
+};
+
+std::optional<StreamId> stream_id(const std::string& text) {
+    StreamId id;
+    const char* end = text.data() + text.size();
+    auto [dash, error] = std::from_chars(text.data(), end, id.ms);
+    if (error != std::errc() || dash == end || *dash != '-') return std::nullopt;
+    auto [last, seq_error] = std::from_chars(dash + 1, end, id.seq);
+    if (seq_error != std::errc() || last != end || dash + 1 == end) return std::nullopt;
+    return id;
+}
+
+// One entry as the servers use it: its ID and its "text" field.
+struct Entry {
+    StreamId id;
+    std::string text;
+};
+// #endregion
+
+// #region redis
+// Where Redis is: "redis://HOST[:PORT]" (port 6379 by default) or "unix:PATH".
+struct RedisTarget {
+    std::string host;  // empty: a unix socket at `path`
+    int port = 6379;
+    std::string path;
+};
+
+std::optional<RedisTarget> redis_target(const std::string& url) {
+    RedisTarget target;
+    if (url.rfind("unix:", 0) == 0) {
+        target.path = url.substr(url.rfind("unix://", 0) == 0 ? 7 : 5);
+        return target.path.empty() ? std::nullopt : std::optional(target);
+    }
+    if (url.rfind("redis://", 0) != 0) return std::nullopt;
+    target.host = url.substr(8);
+    const std::size_t bracket = target.host.rfind(']');  // [::1]:6379: the port follows "]"
+    const std::size_t colon = target.host.find(':', bracket == std::string::npos ? 0 : bracket);
+    if (colon != std::string::npos) {
+        const std::string port = target.host.substr(colon + 1);
+        const char* last = port.data() + port.size();
+        const auto [end, error] = std::from_chars(port.data(), last, target.port);
+        if (error != std::errc() || end != last || target.port < 1 || target.port > 65535)
+            return std::nullopt;
+        target.host.erase(colon);
+    }
+    if (bracket != std::string::npos && target.host.front() == '[')
+        target.host = target.host.substr(1, target.host.size() - 2);  // hiredis wants ::1
+    if (target.host.empty() || target.host.find_first_of("/@") != std::string::npos)
+        return std::nullopt;  // no path, database number or password in this step
+    return target;
+}
+
+// One entry of an XREAD or XRANGE reply: [id, [field, value, ...]]. Entries
+// without a "text" field are not for us (anyone may write to the stream).
+std::optional<Entry> entry_of(const redisReply* entry) {
+    std::optional<StreamId> id = stream_id(entry->element[0]->str);
+    const redisReply* fields = entry->element[1];
+    for (std::size_t i = 0; id && i + 1 < fields->elements; i += 2)
+        if (std::string(fields->element[i]->str, fields->element[i]->len) == "text")
+            return Entry{*id, std::string(fields->element[i + 1]->str,
+                                          fields->element[i + 1]->len)};
+    return std::nullopt;
+}
+
+// Reads a Redis Stream and hands each entry's "text" field to `deliver`, in
+// stream order, on the io thread. One connection, one command at a time:
+//   XREAD BLOCK 5000 COUNT 100 STREAMS <key> <last ID seen>
+// Each reply moves `last_id` on, so a reconnect (Redis restarted, network lost)
+// resumes right after the last entry delivered: nothing skipped, nothing twice.
+// The ID to start after is asked for once, at the first connect (the stream's
+// newest entry, or 0-0): asking XREAD for "$" again on every round would skip
+// what was added between two rounds.
+class RedisStream {
+public:
+    using Deliver = std::function<void(const Entry&)>;
+    // After an outage: `last` (the newest entry delivered) is gone from the stream, so
+    // entries after it may be lost too; `first` is the oldest entry left, if any.
+    using Gap = std::function<void(const StreamId& last, std::optional<StreamId> first)>;
+    RedisStream(asio::io_context& io, RedisTarget target, std::string url, std::string key,
+                Deliver deliver, Gap gap)
+        : io_(io), target_(std::move(target)), url_(std::move(url)), key_(std::move(key)),
+          deliver_(std::move(deliver)), gap_(std::move(gap)) {}
+    RedisStream(const RedisStream&) = delete;
+    RedisStream& operator=(const RedisStream&) = delete;
+    ~RedisStream() { stop(); }
+
+    void start() { connect(); }
+
+    // Frees the connection (hiredis runs the pending callback with no reply) and retries no more.
+    void stop() {
+        stopped_ = true;
+        retry_timer_.cancel();
+        deadline_.cancel();
+        if (redisAsyncContext* context = this->context()) redisAsyncFree(context);
+    }
+
+private:
+    static constexpr int block_ms = 5000;  // one XREAD waits this long for new entries
+    static constexpr milliseconds first_retry{100}, last_retry{2000};
+
+    void connect() {
+        redisAsyncContext* context = target_.host.empty()
+                                         ? redisAsyncConnectUnix(target_.path.c_str())
+                                         : redisAsyncConnect(target_.host.c_str(), target_.port);
+        if (!context || context->err) {  // failed at once: no such socket file, bad address
+            unreachable(context ? context->errstr : "out of memory");
+            redisAsyncFree(context);
+            return retry_later();
+        }
+        watch_ = redis_asio::attach(io_, context,
+                                    [this](const std::string& reason) { on_gone(reason); });
+        // Redis is back when it answers, not when TCP connects (anything may accept a
+        // connection: a proxy, another service). PING answers at once; XREAD may wait.
+        command(on_pong, "PING");
+        if (last_id_.empty())
+            command(on_newest, "XREVRANGE %s + - COUNT 1", key_.c_str());
+        else if (last_id_ == "0-0")
+            read_next();
+        else  // is the last entry seen still there? If not, some may be lost: say so
+            command(on_resume_check, "XRANGE %s %s + COUNT 1", key_.c_str(), last_id_.c_str());
+        // TCP to an unreachable host can take minutes to fail: our own deadline for the
+        // connect and PING (hiredis 1.x has connect timeouts, 0.14 does not).
+        arm_deadline(milliseconds(2000));
+    }
+
+    // hiredis's callbacks are plain C functions: privdata brings back the object.
+    static void on_pong(redisAsyncContext*, void* reply_ptr, void* self_ptr) {
+        auto* self = static_cast<RedisStream*>(self_ptr);
+        const auto* reply = static_cast<redisReply*>(reply_ptr);
+        if (!reply) return;  // the connection is going: on_gone follows
+        if (reply->type == REDIS_REPLY_ERROR) return self->fail(reply);  // NOAUTH, say
+        self->answered();
+        self->arm_deadline(milliseconds(2 * block_ms));  // the XREAD queued behind PING
+    }
+
+    void answered() {
+        if (!ever_connected_)
+            log_line("redis: connected to " + url_ + ", reading stream '" + key_ + "'");
+        else if (down_)
+            log_line("redis: connected to " + url_ + " again; resuming stream '" + key_ +
+                     "' after " + (last_id_.empty() ? "its newest entry" : last_id_));
+        ever_connected_ = true;
+        down_ = false;
+    }
+
+    template <class... Args>
+    void command(redisCallbackFn* callback, const char* format, Args... args) {
+        redisAsyncCommand(context(), callback, this, format, args...);
+    }
+
+    // The stream's newest ID, where reading starts: only what is added from now on.
+    static void on_newest(redisAsyncContext*, void* reply_ptr, void* self_ptr) {
+        auto* self = static_cast<RedisStream*>(self_ptr);
+        const auto* reply = static_cast<redisReply*>(reply_ptr);
+        if (!reply) return;  // the connection is going: on_gone follows
+        if (reply->type != REDIS_REPLY_ARRAY) return self->fail(reply);
+        self->retry_delay_ = first_retry;  // a working connection: the next outage starts over
+        self->last_id_ = "0-0";  // no stream yet: every entry will be new
+        if (reply->elements == 1 && reply->element[0]->elements == 2)
+            self->last_id_ = reply->element[0]->element[0]->str;
+        self->read_next();
+    }
+
+    // The entry at or after the last one seen: if it is another, the stream was
+    // trimmed past it (or Redis restarted without its data) while we were away.
+    static void on_resume_check(redisAsyncContext*, void* reply_ptr, void* self_ptr) {
+        auto* self = static_cast<RedisStream*>(self_ptr);
+        const auto* reply = static_cast<redisReply*>(reply_ptr);
+        if (!reply) return;  // the connection is going: on_gone follows
+        if (reply->type != REDIS_REPLY_ARRAY) return self->fail(reply);
+        std::optional<StreamId> first;
+        if (reply->elements == 1) first = stream_id(reply->element[0]->element[0]->str);
+        const StreamId last = stream_id(self->last_id_).value_or(StreamId{});
+        if (!first || !(*first == last)) self->gap_(last, first);
+        self->read_next();
+    }
+
+    void read_next() {
+        // A reply is due within block_ms; twice that without one means a dead connection.
+        arm_deadline(milliseconds(2 * block_ms));
+        command(on_entries, "XREAD BLOCK %d COUNT 100 STREAMS %s %s", block_ms, key_.c_str(),
+                last_id_.c_str());
+    }
+
+    // [[key, [[id, [field, value, ...]], ...]]], or nil when BLOCK ran out.
+    static void on_entries(redisAsyncContext*, void* reply_ptr, void* self_ptr) {
+        auto* self = static_cast<RedisStream*>(self_ptr);
+        const auto* reply = static_cast<redisReply*>(reply_ptr);
+        if (!reply) return;
+        self->retry_delay_ = first_retry;
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
+            const redisReply* entries = reply->element[0]->element[1];
+            for (std::size_t i = 0; i < entries->elements; ++i) self->take(entries->element[i]);
+        } else if (reply->type != REDIS_REPLY_NIL) {
+            return self->fail(reply);
+        }
+        if (!self->stopped_) self->read_next();
+    }
+
+    void take(const redisReply* entry) {
+        last_id_.assign(entry->element[0]->str, entry->element[0]->len);
+        if (auto taken = entry_of(entry)) deliver_(*taken);
+    }
+
+    // An error reply (NOAUTH; WRONGTYPE, the key is not a stream): drop the connection
+    // and try again later, like any other failure. Said once per outage too (a
+    // WRONGTYPE comes after PING's answer, so it is said again at every retry).
+    void fail(const redisReply* reply) {
+        if (!down_)
+            log_error("redis: " + url_ + " answered: " +
+                      (reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected reply"));
+        down_ = true;
+        redisAsyncDisconnect(context());  // inside a callback: hiredis frees it after
+    }
+
+    void arm_deadline(milliseconds timeout) {
+        deadline_.expires_after(timeout);
+        deadline_.async_wait([this](const asio::error_code& ec) {
+            redisAsyncContext* context = this->context();
+            if (ec || !context) return;
+            context->err = REDIS_ERR_OTHER;  // the reason cleanup reports
+            std::snprintf(context->errstr, 64, "no answer in time");
+            redisAsyncFree(context);  // outside any callback: freed now; on_gone follows
+        });
+    }
+
+    // The context is gone (hiredis freed it): say so once per outage, then retry.
+    void on_gone(const std::string& reason) {
+        watch_.reset();
+        deadline_.cancel();
+        if (stopped_) return;
+        unreachable(reason);
+        retry_later();
+    }
+
+    void unreachable(const std::string& reason) {
+        if (down_) return;  // said already: the retries are silent
+        down_ = true;
+        log_error("redis: " + url_ + " unreachable (" + reason +
+                  "); clients stay connected; retrying");
+    }
+
+    // Exponential backoff from 100 ms to 2 s, with jitter: after a Redis restart,
+    // many servers do not all come back in the same millisecond.
+    void retry_later() {
+        std::uniform_int_distribution<long> jitter(0, retry_delay_.count() / 4);
+        retry_timer_.expires_after(retry_delay_ + milliseconds(jitter(random_)));
+        retry_delay_ = std::min(retry_delay_ * 2, last_retry);
+        retry_timer_.async_wait([this](const asio::error_code& ec) {
+            if (!ec && !stopped_) connect();
+        });
+    }
+
+    asio::io_context& io_;
+    const RedisTarget target_;
+    const std::string url_, key_;
+    const Deliver deliver_;
+    const Gap gap_;
+    // hiredis's context, null once freed (hiredis may free it in any read).
+    redisAsyncContext* context() const { return watch_ ? watch_->context : nullptr; }
+    redis_asio::WatchPtr watch_;  // null while disconnected
+    std::string last_id_;                   // empty until the first connect
+    bool down_ = false, ever_connected_ = false, stopped_ = false;
+    milliseconds retry_delay_ = first_retry;
+    asio::steady_timer retry_timer_{io_}, deadline_{io_};
+    std::minstd_rand random_{std::random_device{}()};
+};
+// #endregion
+
+// #region history
+// Reads what a resuming client missed: XRANGE <key> <from> + COUNT <n>, on a second
+// connection (the reader's is blocked in XREAD). Connected when first needed and
+// again after a failure; a failed read is reported to its caller (which closes that
+// client, to come back later), never retried here. Replies come in request order.
+class StreamHistory {
+public:
+    using Entries = std::vector<Entry>;
+    // nullptr: no answer (Redis unreachable, or too slow); the reason is logged.
+    using Done = std::function<void(const Entries*)>;
+
+    StreamHistory(asio::io_context& io, RedisTarget target, std::string key)
+        : io_(io), target_(std::move(target)), key_(std::move(key)) {}
+    StreamHistory(const StreamHistory&) = delete;
+    StreamHistory& operator=(const StreamHistory&) = delete;
+    ~StreamHistory() { stop(); }
+
+    // Up to `count` entries from `from` on, `from` included if it is still there.
+    void read(const StreamId& from, std::size_t count, Done done) {
+        if (!context() && !connect()) return done(nullptr);
+        auto* request = new Done(std::move(done));  // hiredis's privdata; freed in on_reply
+        const std::string from_text = from.str(), count_text = std::to_string(count);
+        if (redisAsyncCommand(context(), on_reply, request, "XRANGE %s %s + COUNT %s",
+                              key_.c_str(), from_text.c_str(), count_text.c_str()) != REDIS_OK) {
+            std::unique_ptr<Done> failed(request);  // hiredis took nothing: it is closing
+            return (*failed)(nullptr);
+        }
+        if (pending_++ == 0) arm_deadline();
+    }
+
+    // Pending reads get their `done(nullptr)` now.
+    void stop() {
+        deadline_.cancel();
+        if (redisAsyncContext* context = this->context()) redisAsyncFree(context);
+    }
+
+private:
+    bool connect() {
+        redisAsyncContext* context = target_.host.empty()
+                                         ? redisAsyncConnectUnix(target_.path.c_str())
+                                         : redisAsyncConnect(target_.host.c_str(), target_.port);
+        if (!context || context->err) {
+            log_error(std::string("redis: history read failed: ") +
+                      (context ? context->errstr : "out of memory"));
+            redisAsyncFree(context);
+            return false;
+        }
+        context->data = this;  // for on_reply
+        // A lost connection fails its pending reads (logged there); the next read reconnects.
+        watch_ = redis_asio::attach(io_, context, [](const std::string&) {});
+        return true;
+    }
+
+    static void on_reply(redisAsyncContext* context, void* reply_ptr, void* request_ptr) {
+        std::unique_ptr<Done> done(static_cast<Done*>(request_ptr));
+        auto* self = static_cast<StreamHistory*>(context->data);
+        const auto* reply = static_cast<redisReply*>(reply_ptr);
+        if (self && --self->pending_ == 0) self->deadline_.cancel();
+        if (self) self->answered_ = true;
+        if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+            if (reply) log_error(std::string("redis: history read answered: ") +
+                                 (reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected"));
+            return (*done)(nullptr);
+        }
+        Entries entries;
+        for (std::size_t i = 0; i < reply->elements; ++i)
+            if (auto entry = entry_of(reply->element[i])) entries.push_back(std::move(*entry));
+        (*done)(&entries);
+    }
+
+    // No answer at all for 5 s: the connection is dead (or Redis is stuck). Freeing
+    // it fails every pending read; the next read connects again.
+    void arm_deadline() {
+        answered_ = false;
+        deadline_.expires_after(std::chrono::seconds(5));
+        deadline_.async_wait([this](const asio::error_code& ec) {
+            redisAsyncContext* context = this->context();
+            if (ec || !context || pending_ == 0) return;
+            if (answered_) return arm_deadline();  // slow but alive
+            log_error("redis: history read got no answer in time");
+            redisAsyncFree(context);
+        });
+    }
+
+    asio::io_context& io_;
+    const RedisTarget target_;
+    const std::string key_;
+    redisAsyncContext* context() const { return watch_ ? watch_->context : nullptr; }
+    redis_asio::WatchPtr watch_;  // null until the first read
+    std::size_t pending_ = 0;
+    bool answered_ = false;
+    asio::steady_timer deadline_{io_};
+};
+// #endregion
+
 // Every option is checked before the server starts: a typo is exit code 2, not a surprise later.
 Options parse_options(int argc, char* argv[]) {
     Options options;
@@ -164,6 +563,14 @@ Options parse_options(int argc, char* argv[]) {
             options.pong_timeout = duration(option, value());
         } else if (option == "--allowed-origin") {
             options.allowed_origins.push_back(origin(value()));
+        } else if (option == "--redis") {
+            options.redis_url = value();
+            if (!redis_target(options.redis_url))
+                throw UsageError("--redis takes redis://HOST[:PORT] or unix:PATH, not '" +
+                                 options.redis_url + "'");
+        } else if (option == "--redis-stream") {
+            options.redis_stream = value();
+            if (options.redis_stream.empty()) throw UsageError("--redis-stream needs a key");
         } else if (option == "--tls-cert" || option == "--tls-key") {
             (option == "--tls-cert" ? options.tls_cert : options.tls_key) = value();
         } else {
@@ -178,9 +585,6 @@ Options parse_options(int argc, char* argv[]) {
     return options;
 }
 
-// The log: one line per event on stdout, errors on stderr, each flushed at once.
-void log_line(const std::string& line) { std::cout << line << std::endl; }
-void log_error(const std::string& line) { std::cerr << line << std::endl; }
 
 // websocketpp still speaks the drafts hybi-07 and -08 and hixie-76, and takes a
 // handshake without Sec-WebSocket-Version (or with version 0) for hixie-76: it
@@ -236,6 +640,12 @@ struct Connection {
     std::string peer;              // "127.0.0.1:51040"
     DueTimes::iterator next_tick;  // its entry in App::due_times, or due_times.end()
     bool awaiting_pong = false;    // pinged, and no pong since
+    // #region resume_state
+    bool resumable = false;     // speaks ticks.v1: gets "<id> <text>", may resume
+    StreamId last_sent;         // ticks.v1: the newest entry sent; older ones are not resent
+    bool catching_up = false;   // ?since=: reading the history; live entries wait in `held`
+    std::vector<Entry> held;
+    // #endregion
 };
 using Connections = std::map<websocketpp::connection_hdl, Connection,
                              std::owner_less<websocketpp::connection_hdl>>;
@@ -257,6 +667,8 @@ struct AppFor {
     asio::steady_timer shutdown_deadline{io};
     asio::signal_set signals{io, SIGINT, SIGTERM};
     bool shutting_down = false;
+    std::unique_ptr<RedisStream> redis;  // with --redis: the messages come from there
+    std::unique_ptr<StreamHistory> history;  // with --redis: what resuming clients missed
 };
 
 // "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour clock.
@@ -268,6 +680,31 @@ std::string tick_message() {
     std::strftime(text, sizeof text, "C++ Rocks -> %Y-%m-%d %H:%M:%S", &local);
     return text;
 }
+
+// #region since
+// The request target: "/" or "/?since=<id>". The path decides 404; the query is ours.
+std::string path_of(const std::string& resource) { return resource.substr(0, resource.find('?')); }
+
+// The value of `since` in the query, if there is one ("" if it is empty).
+std::optional<std::string> since_of(const std::string& resource) {
+    const std::size_t query = resource.find('?');
+    if (query == std::string::npos) return std::nullopt;
+    std::size_t start = query + 1;
+    while (start <= resource.size()) {
+        const std::size_t end = std::min(resource.find('&', start), resource.size());
+        if (resource.compare(start, 6, "since=") == 0 && start + 6 <= end)
+            return resource.substr(start + 6, end - start - 6);
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+const std::string subprotocol = "ticks.v1";
+
+bool offers_subprotocol(const std::vector<std::string>& offered) {
+    return std::find(offered.begin(), offered.end(), subprotocol) != offered.end();
+}
+// #endregion
 
 // Called for every request that is not a WebSocket handshake. Without this
 // handler websocketpp would answer 426 Upgrade Required on every path.
@@ -281,7 +718,7 @@ void on_http(App& app, websocketpp::connection_hdl hdl) {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->replace_header("Sec-WebSocket-Version", "13");
         log_line("refused: " + con->get_remote_endpoint() + " (400: not WebSocket version 13)");
-    } else if (con->get_resource() == "/") {
+    } else if (path_of(con->get_resource()) == "/") {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->set_body("This endpoint speaks WebSocket: connect with a WebSocket client.\n");
     } else {
@@ -310,6 +747,20 @@ bool origin_allowed(const Options& options, const std::string& origin) {
     return std::find(allowed.begin(), allowed.end(), lower) != allowed.end();
 }
 
+// #region resume_problem
+// Why a handshake's ?since= cannot be served ("" when it can, or when there is none).
+template <class App, class ConnectionPtr>
+std::string resume_problem(const App& app, const ConnectionPtr& con) {
+    const std::optional<std::string> since = since_of(con->get_resource());
+    if (!since) return "";
+    if (!app.redis) return "since= needs a server reading a stream (started with --redis)";
+    if (!offers_subprotocol(con->get_requested_subprotocols()))
+        return "since= needs Sec-WebSocket-Protocol: " + subprotocol;
+    if (!stream_id(*since)) return "since= takes a stream ID such as 1764709200000-0";
+    return "";
+}
+// #endregion
+
 // Called for every WebSocket handshake, before it is answered: true accepts it (101).
 template <class App>
 bool on_validate(App& app, websocketpp::connection_hdl hdl) {
@@ -320,9 +771,13 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
     if (!is_websocket_key(con->get_request_header("Sec-WebSocket-Key"))) {
         con->set_status(websocketpp::http::status_code::bad_request);
         refusal = "400: malformed Sec-WebSocket-Key";
-    } else if (con->get_resource() != "/") {
+    } else if (path_of(con->get_resource()) != "/") {
         con->set_status(websocketpp::http::status_code::not_found);
         refusal = "404: no WebSocket on this path";
+    } else if (const std::string problem = resume_problem(app, con); !problem.empty()) {
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->set_body(problem + "\n");
+        refusal = "400: " + problem;
     } else if (!origin_allowed(app.options, con->get_request_header("Origin"))) {
         con->set_status(websocketpp::http::status_code::forbidden);
         refusal = "403: origin " + con->get_request_header("Origin") + " not allowed";
@@ -334,9 +789,14 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
         refusal = "503: " + std::to_string(app.connections.size()) +
                   " clients already (--max-clients)";
     }
-    if (refusal.empty()) return true;
-    log_line("refused: " + con->get_remote_endpoint() + " (" + refusal + ")");
-    return false;
+    if (!refusal.empty()) {
+        log_line("refused: " + con->get_remote_endpoint() + " (" + refusal + ")");
+        return false;
+    }
+    // ticks.v1 only where there is a stream to take IDs from: the 101 names it.
+    if (app.redis && offers_subprotocol(con->get_requested_subprotocols()))
+        con->select_subprotocol(subprotocol, ec);
+    return true;
 }
 
 // A handshake that did not end in an open connection: refused above, timed
@@ -378,18 +838,116 @@ bool within_send_limit(App& app, ConnectionPtr con, websocketpp::connection_hdl 
 }
 
 template <class App>
-void send_tick(App& app, websocketpp::connection_hdl hdl) {
+void send_text(App& app, websocketpp::connection_hdl hdl, const std::string& text) {
     websocketpp::lib::error_code ec;
     auto con = app.server.get_con_from_hdl(hdl, ec);
     if (ec) return;
     // connection::send returns its error: a failed send is reported here, never thrown.
-    ec = con->send(tick_message(), websocketpp::frame::opcode::text);
+    ec = con->send(text, websocketpp::frame::opcode::text);
     if (ec) {
         log_error("send to " + app.connections.at(hdl).peer + " failed: " + ec.message());
         return;
     }
     within_send_limit(app, con, hdl);
 }
+
+template <class App>
+void send_tick(App& app, websocketpp::connection_hdl hdl) {
+    send_text(app, hdl, tick_message());
+}
+
+// A close, from within_send_limit too, runs on_close later: the map stays as it is.
+template <class App>
+void send_if_open(App& app, websocketpp::connection_hdl hdl, const std::string& text) {
+    websocketpp::lib::error_code ec;
+    auto con = app.server.get_con_from_hdl(hdl, ec);
+    if (!ec && con->get_state() == websocketpp::session::state::open) send_text(app, hdl, text);
+}
+
+// #region send_entry
+// To a ticks.v1 client: "<id> <text>", once. An entry may reach a resuming client
+// twice, from the history and live; last_sent lets only the first one through.
+template <class App>
+void send_entry(App& app, websocketpp::connection_hdl hdl, Connection& connection,
+                const Entry& entry, const std::string& enveloped) {
+    if (!(connection.last_sent < entry.id)) return;
+    connection.last_sent = entry.id;
+    send_if_open(app, hdl, enveloped);
+}
+
+std::string envelope(const Entry& entry) { return entry.id.str() + " " + entry.text; }
+// #endregion
+
+// #region fan_out
+// With --redis: one entry of the stream, to every open client. A plain client gets
+// the text, like a radio from the moment it tuned in; a ticks.v1 client gets the ID
+// too, and one still catching up gets it after its history.
+template <class App>
+void on_stream_entry(App& app, const Entry& entry) {
+    if (app.shutting_down) return;
+    const std::string enveloped = envelope(entry);
+    for (auto& [hdl, connection] : app.connections) {
+        if (connection.catching_up)
+            connection.held.push_back(entry);  // for 5 s at most: the history's deadline
+        else if (connection.resumable)
+            send_entry(app, hdl, connection, entry, enveloped);
+        else
+            send_if_open(app, hdl, entry.text);
+    }
+}
+// #endregion
+
+// "gap <since> <first>": entries after <since> are gone from the stream; what follows
+// starts at <first> ("-": the stream is empty). Never an ID: IDs start with a digit.
+std::string gap_notice(const StreamId& since, std::optional<StreamId> first) {
+    return "gap " + since.str() + " " + (first ? first->str() : "-");
+}
+
+// The reader came back to a stream that no longer has the last entry it read.
+template <class App>
+void on_stream_gap(App& app, const StreamId& last, std::optional<StreamId> first) {
+    log_error("redis: the stream no longer has entry " + last.str() +
+              ": entries added while Redis was unreachable may be lost; telling clients");
+    const std::string notice = gap_notice(last, first);
+    for (auto& [hdl, connection] : app.connections)
+        if (connection.resumable && !connection.catching_up) send_if_open(app, hdl, notice);
+}
+
+// #region catch_up
+// A resume with ?since=: the entries after it from the stream's history, a page at
+// a time; then those that came live meanwhile; then live, like everyone.
+constexpr std::size_t history_page = 1000;
+
+template <class App>
+void catch_up(App& app, websocketpp::connection_hdl hdl, StreamId from, bool first_page) {
+    using Entries = StreamHistory::Entries;
+    app.history->read(from, history_page, [&app, hdl, from, first_page](const Entries* page) {
+        auto found = app.connections.find(hdl);
+        if (found == app.connections.end() || app.shutting_down) return;  // closed meanwhile
+        Connection& connection = found->second;
+        if (!page) {  // Redis is unreachable: come back later, and resume then
+            websocketpp::lib::error_code ec;
+            app.server.close(hdl, websocketpp::close::status::try_again_later,
+                             "stream history unavailable", ec);
+            return;
+        }
+        if (first_page) {
+            connection.last_sent = from;  // the client has it: only what follows goes out
+            // An ID that is not there any more: trimmed (MAXLEN), or Redis lost its data.
+            // Entries between it and the first one left may be lost: say so, go on.
+            if (page->empty() || !(page->front().id == from))
+                send_if_open(app, hdl, gap_notice(from, page->empty()
+                                                            ? std::nullopt
+                                                            : std::optional(page->front().id)));
+        }
+        for (const Entry& entry : *page) send_entry(app, hdl, connection, entry, envelope(entry));
+        if (page->size() == history_page) return catch_up(app, hdl, page->back().id, false);
+        connection.catching_up = false;
+        for (const Entry& entry : std::exchange(connection.held, {}))
+            send_entry(app, hdl, connection, entry, envelope(entry));
+    });
+}
+// #endregion
 
 // websocketpp answers every ping with a pong, queued like a tick: a client
 // that floods pings and never reads is a slow reader too. True lets the pong go.
@@ -450,6 +1008,16 @@ void on_open(App& app, websocketpp::connection_hdl hdl) {
         con->close(websocketpp::close::status::going_away, "server shutting down", ec);
         return;
     }
+    // #region open_resume
+    if (app.redis) {  // the stream's next entry is its first message, or a resume's history
+        connection.resumable = con->get_subprotocol() == subprotocol;
+        if (const auto since = since_of(con->get_resource())) {  // checked by on_validate
+            connection.catching_up = true;
+            catch_up(app, hdl, stream_id(*since).value_or(StreamId{}), true);
+        }
+        return;
+    }
+    // #endregion
     send_tick(app, hdl);
     const bool idle = app.due_times.empty();
     schedule_next(app, hdl, Clock::now());
@@ -548,6 +1116,8 @@ void on_signal(App& app) {
     app.pong_deadline.cancel();
     app.tick_timer.cancel();
     app.due_times.clear();
+    if (app.redis) app.redis->stop();
+    if (app.history) app.history->stop();
     for (auto& [hdl, connection] : app.connections) {
         connection.next_tick = app.due_times.end();
         app.server.close(hdl, websocketpp::close::status::going_away, "server shutting down", ec);
@@ -720,8 +1290,21 @@ int serve(App& app) {
     std::string origins;
     for (const auto& allowed : options.allowed_origins) origins += " " + allowed;
     log_line("allowed origins:" + (origins.empty() ? " any (no --allowed-origin given)" : origins));
+    if (!options.redis_url.empty()) {
+        const RedisTarget target = *redis_target(options.redis_url);
+        app.redis = std::make_unique<RedisStream>(
+            app.io, target, options.redis_url, options.redis_stream,
+            [&app](const Entry& entry) { on_stream_entry(app, entry); },
+            [&app](const StreamId& last, std::optional<StreamId> first) {
+                on_stream_gap(app, last, first);
+            });
+        app.history = std::make_unique<StreamHistory>(app.io, target, options.redis_stream);
+        app.redis->start();  // says whether Redis answered, in one line
+    }
     ping_clients(app);
     server.run();
+    if (app.redis) app.redis->stop();
+    if (app.history) app.history->stop();
     log_line("stopped");
     return 0;
 }
