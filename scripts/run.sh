@@ -22,6 +22,7 @@ prefix=step$step
 
 targets=("${prefix}_server" wsdemo_probe)
 [ -f "$dir/client.cpp" ] && targets+=("${prefix}_client")
+[ -f "$dir/publisher.cpp" ] && targets+=("${prefix}_publisher")
 [ "$step" = 17 ] && targets+=(step18_client)
 # The main job needs no test framework: without Catch2 the tests are left out.
 CMAKE_ARGS="${CMAKE_ARGS:-} -DWSDEMO_REQUIRE_TESTS=OFF"
@@ -29,28 +30,34 @@ build "${targets[@]}"
 bin=$BUILD_DIR/bin
 
 server_pid=
-server_log=$(mktemp)
+server_pids=()  # every server started (step 21's demo runs two)
+server_logs=()
 stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -f "$server_log"
+  for pid in ${server_pids[@]+"${server_pids[@]}"}; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -f ${server_logs[@]+"${server_logs[@]}"}
 }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-# Starts the server on a free port and waits (10 s at most) for its listening line.
+# Starts a server on a free port and waits (10 s at most) for its listening line.
 start_server() {
   echo "== starting ${prefix}_server $*"
   # Its own session (setsid), or its own process group where there is no
   # setsid (macOS): Ctrl+C in the terminal then reaches the client alone, which
   # closes normally; a server hit by the same SIGINT could drop it first.
+  server_log=$(mktemp)
+  server_logs+=("$server_log")
   local detach=()
   if command -v setsid >/dev/null; then detach=(setsid); else set -m; fi
   ${detach[@]+"${detach[@]}"} "$bin/${prefix}_server" "$@" \
     > >(tee "$server_log" | while IFS= read -r line; do echo "[server] $line"; done) 2>&1 &
   server_pid=$!
+  server_pids+=("$server_pid")
   set +m
   for _ in $(seq 100); do
     port=$(sed -n 's|^Now listening on: https\{0,1\}://localhost:\([0-9]*\)$|\1|p' "$server_log" |
@@ -110,6 +117,29 @@ case "$step" in
       start_server --port 0 --redis "unix:$redis_dir/redis.sock"
       client "ws://localhost:$port/" "$@"
     fi ;;
+  21)
+    # A Redis of its own, step 21's publisher, two servers, and a client that knows both:
+    # 4 s in, server A is killed (kill -9) and the client resumes on B, nothing lost.
+    command -v redis-server >/dev/null || { echo "== needs redis-server:" \
+      "apt-get install redis-server (scripts/setup.sh --tests installs it)" >&2; exit 1; }
+    redis_dir=$(mktemp -d)
+    redis-server --port 0 --unixsocket "$redis_dir/redis.sock" --save '' --appendonly no \
+      --dir "$redis_dir" > "$redis_dir/redis.log" 2>&1 &
+    redis_pid=$!
+    for _ in $(seq 50); do [ -S "$redis_dir/redis.sock" ] && break; sleep 0.1; done
+    redis=unix:$redis_dir/redis.sock
+    "$bin/step21_publisher" --redis "$redis" \
+      > >(while IFS= read -r line; do echo "[publisher] $line"; done) 2>&1 &
+    publisher_pid=$!
+    trap 'kill "$publisher_pid" "${killer_pid:-}" 2>/dev/null || true; stop_server;
+      kill "$redis_pid" 2>/dev/null || true; rm -rf "$redis_dir"' EXIT
+    start_server --port 0 --redis "$redis"; port_a=$port; pid_a=$server_pid
+    start_server --port 0 --redis "$redis"; port_b=$port
+    (sleep 4; echo "== kill -9 the server on port $port_a: the client moves to $port_b"
+     kill -9 "$pid_a") &
+    killer_pid=$!
+    client "ws://localhost:$port_a/" --reconnect "ws://localhost:$port_b/" --show-ids \
+      ${@+"$@"} ;;
   *) start_server 0; client "ws://localhost:$port/" "$@" ;;
 esac
 echo "== stopping the server"
