@@ -25,6 +25,7 @@ WORK = ROOT / "build-mutants"
 
 STEP06 = "steps/06-send-loop/server.cpp"
 FINAL = "final/server.cpp"
+STEP21 = "steps/21-resume/server.cpp"
 
 
 class Mutant:
@@ -50,6 +51,16 @@ MUTANTS = [
            [("    connections.erase(connection);", "")],
            ["step06_tests"], ["-L", "^step06$"],
            "the closed connection keeps its record and its pending timer"),
+    Mutant("resend-on-resume", STEP21,
+           [("    if (!(connection.last_sent < entry.id)) return;\n", "")],
+           ["step21_tests"], ["-R", r"^step21\.failover"],
+           "a resumed client gets again what it had (history and live both sent)"),
+    Mutant("resume-from-now", STEP21,
+           [("            connection.catching_up = true;\n"
+             "            catch_up(app, hdl, stream_id(*since).value_or(StreamId{}), true);\n",
+             "")],
+           ["step21_tests"], ["-R", r"^step21\.failover"],
+           "?since= accepted but ignored: a resumed client hears from now on, like step 20's"),
     Mutant("stall-per-refused-handshake", FINAL,
            [("", "#include <thread>\n"),
             ("void on_fail(App& app, websocketpp::connection_hdl hdl) {",
