@@ -76,38 +76,6 @@ unsigned long long number(const std::string& option, const std::string& text,
 void log_line(const std::string& line) { std::cout << line << std::endl; }
 void log_error(const std::string& line) { std::cerr << line << std::endl; }
 
-// Where Redis is: "redis://HOST[:PORT]" (port 6379 by default) or "unix:PATH", as in the server.
-struct RedisTarget {
-    std::string host;  // empty: a unix socket at `path`
-    int port = 6379;
-    std::string path;
-};
-
-std::optional<RedisTarget> redis_target(const std::string& url) {
-    RedisTarget target;
-    if (url.rfind("unix:", 0) == 0) {
-        target.path = url.substr(url.rfind("unix://", 0) == 0 ? 7 : 5);
-        return target.path.empty() ? std::nullopt : std::optional(target);
-    }
-    if (url.rfind("redis://", 0) != 0) return std::nullopt;
-    target.host = url.substr(8);
-    const std::size_t bracket = target.host.rfind(']');  // [::1]:6379: the port follows "]"
-    const std::size_t colon = target.host.find(':', bracket == std::string::npos ? 0 : bracket);
-    if (colon != std::string::npos) {
-        const std::string port = target.host.substr(colon + 1);
-        const char* last = port.data() + port.size();
-        const auto [end, error] = std::from_chars(port.data(), last, target.port);
-        if (error != std::errc() || end != last || target.port < 1 || target.port > 65535)
-            return std::nullopt;
-        target.host.erase(colon);
-    }
-    if (bracket != std::string::npos && target.host.front() == '[')
-        target.host = target.host.substr(1, target.host.size() - 2);  // hiredis wants ::1
-    if (target.host.empty() || target.host.find_first_of("/@") != std::string::npos)
-        return std::nullopt;  // no path, database number or password in this step
-    return target;
-}
-
 // "C++ Rocks -> 2026-11-25 14:03:07": the article's message, local time, 24-hour clock.
 std::string tick_message() {
     std::time_t now = std::time(nullptr);
@@ -181,9 +149,7 @@ private:
     static constexpr milliseconds first_retry{100}, last_retry{2000};
 
     void connect() {
-        redisAsyncContext* context = target_.host.empty()
-                                         ? redisAsyncConnectUnix(target_.path.c_str())
-                                         : redisAsyncConnect(target_.host.c_str(), target_.port);
+        redisAsyncContext* context = redis_connect(target_);
         if (!context || context->err) {  // failed at once: no such socket file, bad address
             unreachable(context ? context->errstr : "out of memory");
             if (context) redisAsyncFree(context);

@@ -11,6 +11,9 @@
 // both have are used. 1.x adds a sixth, scheduleTimer, for the timeouts set with
 // redisAsyncConnectWithOptions; we set none (the reader keeps its own deadline
 // on an asio timer, which works with both), so it stays null.
+//
+// At the end, what the server and the publisher both need to reach Redis: the
+// URL they take (--redis) and the connect call it selects.
 #pragma once
 
 #include <hiredis/async.h>
@@ -19,8 +22,10 @@
 #include <asio.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace redis_asio {
@@ -123,3 +128,42 @@ inline WatchPtr attach(asio::io_context& io, redisAsyncContext* context,
 }
 
 }  // namespace redis_asio
+
+// Where Redis is: "redis://HOST[:PORT]" (port 6379 by default) or "unix:PATH".
+struct RedisTarget {
+    std::string host;  // empty: a unix socket at `path`
+    int port = 6379;
+    std::string path;
+};
+
+inline std::optional<RedisTarget> redis_target(const std::string& url) {
+    RedisTarget target;
+    if (url.rfind("unix:", 0) == 0) {
+        target.path = url.substr(url.rfind("unix://", 0) == 0 ? 7 : 5);
+        return target.path.empty() ? std::nullopt : std::optional(target);
+    }
+    if (url.rfind("redis://", 0) != 0) return std::nullopt;
+    target.host = url.substr(8);
+    const std::size_t bracket = target.host.rfind(']');  // [::1]:6379: the port follows "]"
+    const std::size_t colon = target.host.find(':', bracket == std::string::npos ? 0 : bracket);
+    if (colon != std::string::npos) {
+        const std::string port = target.host.substr(colon + 1);
+        const char* last = port.data() + port.size();
+        const auto [end, error] = std::from_chars(port.data(), last, target.port);
+        if (error != std::errc() || end != last || target.port < 1 || target.port > 65535)
+            return std::nullopt;
+        target.host.erase(colon);
+    }
+    if (bracket != std::string::npos && target.host.front() == '[')
+        target.host = target.host.substr(1, target.host.size() - 2);  // hiredis wants ::1
+    if (target.host.empty() || target.host.find_first_of("/@") != std::string::npos)
+        return std::nullopt;  // no path, database number or password here
+    return target;
+}
+
+// A context that connects in the background (hiredis is non-blocking): attach it, then
+// queue commands. Null, or with err set, when it failed at once (no such socket file).
+inline redisAsyncContext* redis_connect(const RedisTarget& target) {
+    return target.host.empty() ? redisAsyncConnectUnix(target.path.c_str())
+                               : redisAsyncConnect(target.host.c_str(), target.port);
+}

@@ -176,37 +176,6 @@ struct Entry {
 // #endregion
 
 // #region redis
-// Where Redis is: "redis://HOST[:PORT]" (port 6379 by default) or "unix:PATH".
-struct RedisTarget {
-    std::string host;  // empty: a unix socket at `path`
-    int port = 6379;
-    std::string path;
-};
-
-std::optional<RedisTarget> redis_target(const std::string& url) {
-    RedisTarget target;
-    if (url.rfind("unix:", 0) == 0) {
-        target.path = url.substr(url.rfind("unix://", 0) == 0 ? 7 : 5);
-        return target.path.empty() ? std::nullopt : std::optional(target);
-    }
-    if (url.rfind("redis://", 0) != 0) return std::nullopt;
-    target.host = url.substr(8);
-    const std::size_t bracket = target.host.rfind(']');  // [::1]:6379: the port follows "]"
-    const std::size_t colon = target.host.find(':', bracket == std::string::npos ? 0 : bracket);
-    if (colon != std::string::npos) {
-        const std::string port = target.host.substr(colon + 1);
-        const char* last = port.data() + port.size();
-        const auto [end, error] = std::from_chars(port.data(), last, target.port);
-        if (error != std::errc() || end != last || target.port < 1 || target.port > 65535)
-            return std::nullopt;
-        target.host.erase(colon);
-    }
-    if (bracket != std::string::npos && target.host.front() == '[')
-        target.host = target.host.substr(1, target.host.size() - 2);  // hiredis wants ::1
-    if (target.host.empty() || target.host.find_first_of("/@") != std::string::npos)
-        return std::nullopt;  // no path, database number or password in this step
-    return target;
-}
 
 // One entry of an XREAD or XRANGE reply: [id, [field, value, ...]]. Entries
 // without a "text" field are not for us (anyone may write to the stream).
@@ -257,9 +226,7 @@ private:
     static constexpr milliseconds first_retry{100}, last_retry{2000};
 
     void connect() {
-        redisAsyncContext* context = target_.host.empty()
-                                         ? redisAsyncConnectUnix(target_.path.c_str())
-                                         : redisAsyncConnect(target_.host.c_str(), target_.port);
+        redisAsyncContext* context = redis_connect(target_);
         if (!context || context->err) {  // failed at once: no such socket file, bad address
             unreachable(context ? context->errstr : "out of memory");
             redisAsyncFree(context);
@@ -463,9 +430,7 @@ public:
 
 private:
     bool connect() {
-        redisAsyncContext* context = target_.host.empty()
-                                         ? redisAsyncConnectUnix(target_.path.c_str())
-                                         : redisAsyncConnect(target_.host.c_str(), target_.port);
+        redisAsyncContext* context = redis_connect(target_);
         if (!context || context->err) {
             log_error(std::string("redis: history read failed: ") +
                       (context ? context->errstr : "out of memory"));
