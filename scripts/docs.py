@@ -21,17 +21,23 @@ line 1 records which English prose it follows:
 
 The prose is the English file with the bodies of its blocks left out (marker lines kept), so
 a change to the code alone never makes a translation stale, and any change to the text does.
-`pending` in place of the hash marks a twin not yet stamped.
+`pending` in place of the hash marks a twin not yet stamped. README.pt-BR.md follows README.md
+the same way, its line 1 naming it from beside it:
+
+    <!-- translation of README.md; English prose sha256 0123456789ab -->
 
     scripts/docs.py                 rewrite the chapters (both languages)
     scripts/docs.py --check         exit 1 if a committed chapter differs from what would be written,
                                     a relative link points at no file, or (once docs/pt-BR/ exists)
                                     an English file has no twin, a twin follows older English prose,
-                                    or a twin's blocks are not its English file's
-    scripts/docs.py --stamp FILE... record in each docs/pt-BR/ FILE the English twin's current prose
+                                    or a twin's blocks are not its English file's (README.pt-BR.md
+                                    and README.md included)
+    scripts/docs.py --stamp FILE... record in each docs/pt-BR/ FILE (or README.pt-BR.md) the English
+                                    twin's current prose
 """
 import difflib
 import hashlib
+import os
 import pathlib
 import re
 import sys
@@ -41,6 +47,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PT_BR = DOCS / "pt-BR"
 READMES = [ROOT / "README.md", ROOT / "README.pt-BR.md"]
+ROOT_ENGLISH, ROOT_TWIN = READMES  # the root pair, checked like a chapter and its twin
 BLOCK = re.compile(r"^(<!-- (include|diff|stat) ([^>]*?) -->\n)(.*?)^(<!-- end -->)$", re.M | re.S)
 REGION_START = re.compile(r"^\s*// #region (\S+)\s*$")
 REGION_END = re.compile(r"^\s*// #endregion\s*$")
@@ -140,7 +147,7 @@ def render_stat(argument):
 
 
 RENDERERS = {"include": render_include, "diff": render_diff, "stat": render_stat}
-STAMP = re.compile(r"^<!-- translation of \.\./(\S+); English prose sha256 ([0-9a-f]{12}|pending) -->$")
+STAMP = re.compile(r"^<!-- translation of (\S+); English prose sha256 ([0-9a-f]{12}|pending) -->$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
 CODE_SPAN = re.compile(r"(`+).+?\1", re.S)
 LINK = re.compile(r"\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?[^)]*\)")
@@ -169,12 +176,48 @@ def blocks(text):
     return [f"{match.group(2)} {match.group(3).strip()}" for match in BLOCK.finditer(text)]
 
 
-def stamp_line(name, digest):
-    return f"<!-- translation of ../{name}; English prose sha256 {digest} -->"
+def source_name(source, twin):
+    """How a twin's line 1 names its English file: from the twin's folder (../04-first-message.md, README.md)."""
+    return os.path.relpath(source, twin.parent)
+
+
+def stamp_line(source, twin, digest):
+    return f"<!-- translation of {source_name(source, twin)}; English prose sha256 {digest} -->"
+
+
+def english_of(twin):
+    """The English file a translation follows: docs/X.md for docs/pt-BR/X.md, README.md for README.pt-BR.md."""
+    if twin == ROOT_TWIN:
+        return ROOT_ENGLISH
+    return DOCS / twin.name if twin.parent == PT_BR and twin.suffix == ".md" else None
+
+
+def pair_problems(source, twin):
+    """What keeps one twin from following its English file: its line 1, a stale stamp, other blocks."""
+    problems = []
+    english_text, twin_text = source.read_text(), twin.read_text()
+    stamp = STAMP.match(twin_text.partition("\n")[0])
+    remedy = f"scripts/docs.py --stamp {relative(twin)}"
+    if not stamp or stamp.group(1) != source_name(source, twin):
+        problems.append(f'{relative(twin)}: line 1 must be "{stamp_line(source, twin, "pending")}", then {remedy}')
+    elif stamp.group(2) == "pending":
+        problems.append(f"{relative(twin)} is not stamped yet: once it is translated, {remedy}")
+    elif stamp.group(2) != prose_hash(english_text):
+        problems.append(f"{relative(twin)} follows an older {relative(source)}: translate the change, then {remedy}")
+    english_blocks, twin_blocks = blocks(english_text), blocks(twin_text)
+    if english_blocks != twin_blocks:
+        index = next(i for i in range(max(len(english_blocks), len(twin_blocks)))
+                     if i >= len(english_blocks) or i >= len(twin_blocks) or english_blocks[i] != twin_blocks[i])
+        here = f'"{twin_blocks[index]}"' if index < len(twin_blocks) else "nothing"
+        there = f'"{english_blocks[index]}"' if index < len(english_blocks) else "nothing"
+        problems.append(f"{relative(twin)}: block {index + 1} is {here}, in {relative(source)} it is {there} "
+                        f"(copy the English block markers, in order)")
+    return problems
 
 
 def twin_problems():
-    """What keeps docs/pt-BR/ from following docs/: missing twins, stale ones, other blocks."""
+    """What keeps docs/pt-BR/ (and README.pt-BR.md) from following docs/ (and README.md): missing
+    twins, stale ones, other blocks."""
     if not PT_BR.is_dir():
         return []
     problems = []
@@ -185,24 +228,11 @@ def twin_problems():
     for name in twins.keys() - english.keys():
         problems.append(f"{relative(twins[name])} has no English twin {relative(DOCS / name)}")
     for name in sorted(english.keys() & twins.keys()):
-        source, twin = english[name], twins[name]
-        english_text, twin_text = source.read_text(), twin.read_text()
-        stamp = STAMP.match(twin_text.partition("\n")[0])
-        remedy = f"scripts/docs.py --stamp {relative(twin)}"
-        if not stamp or stamp.group(1) != name:
-            problems.append(f'{relative(twin)}: line 1 must be "{stamp_line(name, "pending")}", then {remedy}')
-        elif stamp.group(2) == "pending":
-            problems.append(f"{relative(twin)} is not stamped yet: once it is translated, {remedy}")
-        elif stamp.group(2) != prose_hash(english_text):
-            problems.append(f"{relative(twin)} follows an older {relative(source)}: translate the change, then {remedy}")
-        english_blocks, twin_blocks = blocks(english_text), blocks(twin_text)
-        if english_blocks != twin_blocks:
-            index = next(i for i in range(max(len(english_blocks), len(twin_blocks)))
-                         if i >= len(english_blocks) or i >= len(twin_blocks) or english_blocks[i] != twin_blocks[i])
-            here = f'"{twin_blocks[index]}"' if index < len(twin_blocks) else "nothing"
-            there = f'"{english_blocks[index]}"' if index < len(english_blocks) else "nothing"
-            problems.append(f"{relative(twin)}: block {index + 1} is {here}, in {relative(source)} it is {there} "
-                            f"(copy the English block markers, in order)")
+        problems += pair_problems(english[name], twins[name])
+    if ROOT_ENGLISH.is_file() and not ROOT_TWIN.is_file():
+        problems.append(f"{relative(ROOT_TWIN)} is missing: {relative(ROOT_ENGLISH)} has no translation")
+    elif ROOT_ENGLISH.is_file():
+        problems += pair_problems(ROOT_ENGLISH, ROOT_TWIN)
     return sorted(problems)
 
 
@@ -235,14 +265,15 @@ def link_problems():
 
 def stamp(paths):
     if not paths:
-        print("--stamp takes the docs/pt-BR/ files to stamp", file=sys.stderr)
+        print(f"--stamp takes the {relative(PT_BR)}/ files (or {relative(ROOT_TWIN)}) to stamp", file=sys.stderr)
         return 2
     failed = 0
     for argument in paths:
         twin = pathlib.Path(argument).resolve()
-        source = DOCS / twin.name
-        if twin.parent != PT_BR or twin.suffix != ".md" or not twin.is_file():
-            print(f"error: {argument} is not a file in {relative(PT_BR)}/", file=sys.stderr)
+        source = english_of(twin)
+        if source is None or not twin.is_file():
+            print(f"error: {argument} is not a file in {relative(PT_BR)}/ nor {relative(ROOT_TWIN)}",
+                  file=sys.stderr)
             failed = 1
             continue
         if not source.is_file():
@@ -251,7 +282,7 @@ def stamp(paths):
             continue
         digest = prose_hash(source.read_text())
         first, newline, rest = twin.read_text().partition("\n")
-        text = (stamp_line(twin.name, digest) + "\n" +
+        text = (stamp_line(source, twin, digest) + "\n" +
                 (rest if first.startswith("<!-- translation of ") else first + newline + rest))
         twin.write_text(text)
         print(f"stamped {relative(twin)}: follows {relative(source)} at {digest}")

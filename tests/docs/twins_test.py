@@ -12,9 +12,12 @@ on how far the real translation has got. Then, on that copy:
      and stamping again clears it;
   5. a twin whose include block differs, a twin that is missing, and a link to a missing
      file each make --check exit 1 with a line naming the file;
-  6. without docs/pt-BR/ the twin rules are off.
+  6. README.pt-BR.md (a title and one sentence of its own) follows README.md the same way:
+     pending, then stamped and passing, then stale after one edited README.md sentence, naming
+     both files, and stamping again clears it;
+  7. without docs/pt-BR/ the twin rules are off.
 Other lines (chapters the real translation has not reached yet) are not this test's business:
-it only looks at the lines about chapter 04.
+it only looks at the lines about chapter 04 and the READMEs.
 
     twins_test.py SOURCE_DIR
 """
@@ -70,11 +73,15 @@ class Docs:
                               cwd=self.root, capture_output=True, text=True, timeout=60)
         return done.returncode, done.stdout + done.stderr
 
+    def about(self, name):
+        """--check's exit code and its lines that name `name`."""
+        code, output = self.run("--check")
+        lines = [line for line in output.splitlines() if name in line]
+        return code, lines, output
+
     def about_04(self):
         """--check's exit code and its lines that name chapter 04 (either language)."""
-        code, output = self.run("--check")
-        lines = [line for line in output.splitlines() if self.name in line]
-        return code, lines, output
+        return self.about(self.name)
 
 
 def main():
@@ -171,7 +178,35 @@ def main():
         check(code == 1 and missing in lines, "a chapter without a twin fails the check", output)
         print("   " + missing)
 
-        # 6. Without docs/pt-BR/ the twin rules are off.
+        # 6. The root pair: README.pt-BR.md follows README.md as a chapter's twin follows its chapter.
+        readme, twin_readme = root / "README.md", root / "README.pt-BR.md"
+        twin_readme.write_text("<!-- translation of README.md; English prose sha256 pending -->\n"
+                               "# WebSockets em C++\n\nUma frase traduzida.\n\n" +
+                               "\n".join(BLOCK.findall(readme.read_text())))
+        remedy = "scripts/docs.py --stamp README.pt-BR.md"
+        code, lines, output = docs.about("README.pt-BR.md")
+        check(code == 1 and lines == [f"README.pt-BR.md is not stamped yet: once it is translated, {remedy}"],
+              "a pending README.pt-BR.md is reported as not stamped", output)
+        code, output = docs.run("--stamp", "README.pt-BR.md")
+        first_line = twin_readme.read_text().partition("\n")[0]
+        check(code == 0 and re.fullmatch(r"<!-- translation of README\.md; English prose sha256 [0-9a-f]{12} -->",
+                                         first_line), "--stamp README.pt-BR.md writes the hash into line 1",
+              output + first_line)
+        code, lines, output = docs.about("README.pt-BR.md")
+        check(lines == [], "a stamped README.pt-BR.md passes", output)
+        english_readme = readme.read_text()
+        title_end = english_readme.index("\n\n") + 2
+        readme.write_text(english_readme[:title_end] + "(edited) " + english_readme[title_end:])
+        code, lines, output = docs.about("README.pt-BR.md")
+        stale = f"README.pt-BR.md follows an older README.md: translate the change, then {remedy}"
+        check(code == 1 and lines == [stale], "an edited README.md sentence fails the check, naming both files",
+              output)
+        print("   " + stale)
+        docs.run("--stamp", "README.pt-BR.md")
+        code, lines, output = docs.about("README.pt-BR.md")
+        check(lines == [], "stamping README.pt-BR.md again clears it", output)
+
+        # 7. Without docs/pt-BR/ the twin rules are off.
         shutil.rmtree(root / "docs" / "pt-BR")
         code, output = docs.run("--check")
         check("is missing:" not in output, "without docs/pt-BR/ no twin is asked for", output)
