@@ -13,9 +13,16 @@
 #            --wait-idle S (wait up to S s for a 1-min load average < 1; 60 full, 0 quick)
 #            --report-only build-bench/runs/STAMP (rewrite the report of an earlier run)
 #            --callgrind-only build-bench/runs/STAMP (redo that run's callgrind counts)
+#   scripts/bench.sh --scale [...]  the scale benchmark instead (step 21 servers on Redis):
+#                               scripts/bench-scale.sh, which writes docs/benchmarks-scale.md
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-case " $* " in *" -h "*|*" --help "*) sed -n '2,15p' "$0"; exit 0 ;; esac
+if [[ " $* " == *" --scale "* ]]; then
+  args=()
+  for a in "$@"; do [ "$a" = --scale ] || args+=("$a"); done
+  exec "$ROOT/scripts/bench-scale.sh" ${args[@]+"${args[@]}"}
+fi
+case " $* " in *" -h "*|*" --help "*) sed -n '2,17p' "$0"; exit 0 ;; esac
 
 # Priority. The kernel shares the CPU between sessions (autogroup) before it
 # looks at nice values, so `nice` alone does not shield the benchmark from a
