@@ -193,7 +193,10 @@ std::optional<Entry> entry_of(const redisReply* entry) {
 // stream order, on the io thread. One connection, one command at a time:
 //   XREAD BLOCK 5000 COUNT 100 STREAMS <key> <last ID seen>
 // Each reply moves `last_id` on, so a reconnect (Redis restarted, network lost)
-// resumes right after the last entry delivered: nothing skipped, nothing twice.
+// resumes right after the last entry delivered: nothing skipped, nothing twice,
+// unless the stream was trimmed past that entry meanwhile, which on_resume_check
+// reports. (A reader more than MAXLEN entries behind while connected would skip
+// silently too; at 100 entries per round trip, only a frozen server gets there.)
 // The ID to start after is asked for once, at the first connect (the stream's
 // newest entry, or 0-0): asking XREAD for "$" again on every round would skip
 // what was added between two rounds.
@@ -213,6 +216,13 @@ public:
 
     void start() { connect(); }
 
+    // Reading: connected, and it knows where in the stream it is. A resume is served
+    // only then (see catch_up): before its first answer, the reader's starting point
+    // is not known yet, and what comes before it would reach nobody.
+    bool live() const { return context() && !down_ && !last_id_.empty(); }
+    // The last entry read: every entry up to it has gone to the live clients.
+    StreamId position() const { return stream_id(last_id_).value_or(StreamId{}); }
+
     // Frees the connection (hiredis runs the pending callback with no reply) and retries no more.
     void stop() {
         stopped_ = true;
@@ -229,7 +239,7 @@ private:
         redisAsyncContext* context = redis_connect(target_);
         if (!context || context->err) {  // failed at once: no such socket file, bad address
             unreachable(context ? context->errstr : "out of memory");
-            redisAsyncFree(context);
+            if (context) redisAsyncFree(context);  // hiredis 0.14 does not check for null
             return retry_later();
         }
         watch_ = redis_asio::attach(io_, context,
@@ -341,8 +351,9 @@ private:
     void arm_deadline(milliseconds timeout) {
         deadline_.expires_after(timeout);
         deadline_.async_wait([this](const asio::error_code& ec) {
+            if (ec) return;  // cancelled: `this` may be gone
             redisAsyncContext* context = this->context();
-            if (ec || !context) return;
+            if (!context) return;
             context->err = REDIS_ERR_OTHER;  // the reason cleanup reports
             std::snprintf(context->errstr, 64, "no answer in time");
             redisAsyncFree(context);  // outside any callback: freed now; on_gone follows
@@ -399,9 +410,16 @@ private:
 // client, to come back later), never retried here. Replies come in request order.
 class StreamHistory {
 public:
-    using Entries = std::vector<Entry>;
+    // One XRANGE reply. Entries without a "text" field are left out of `entries`, but
+    // counted in `read` and `last_read`: a page is full, or not, by what Redis sent.
+    struct Page {
+        std::vector<Entry> entries;
+        std::size_t read = 0;                // entries in the reply, text or not
+        std::optional<StreamId> first_read;  // the reply's first and last IDs
+        std::optional<StreamId> last_read;
+    };
     // nullptr: no answer (Redis unreachable, or too slow); the reason is logged.
-    using Done = std::function<void(const Entries*)>;
+    using Done = std::function<void(const Page*)>;
 
     StreamHistory(asio::io_context& io, RedisTarget target, std::string key)
         : io_(io), target_(std::move(target)), key_(std::move(key)) {}
@@ -411,7 +429,7 @@ public:
 
     // Up to `count` entries from `from` on, `from` included if it is still there.
     void read(const StreamId& from, std::size_t count, Done done) {
-        if (!context() && !connect()) return done(nullptr);
+        if (stopped_ || (!context() && !connect())) return done(nullptr);
         auto* request = new Done(std::move(done));  // hiredis's privdata; freed in on_reply
         const std::string from_text = from.str(), count_text = std::to_string(count);
         if (redisAsyncCommand(context(), on_reply, request, "XRANGE %s %s + COUNT %s",
@@ -422,8 +440,9 @@ public:
         if (pending_++ == 0) arm_deadline();
     }
 
-    // Pending reads get their `done(nullptr)` now.
+    // Pending reads get their `done(nullptr)` now; later ones at once.
     void stop() {
+        stopped_ = true;
         deadline_.cancel();
         if (redisAsyncContext* context = this->context()) redisAsyncFree(context);
     }
@@ -434,7 +453,7 @@ private:
         if (!context || context->err) {
             log_error(std::string("redis: history read failed: ") +
                       (context ? context->errstr : "out of memory"));
-            redisAsyncFree(context);
+            if (context) redisAsyncFree(context);  // hiredis 0.14 does not check for null
             return false;
         }
         context->data = this;  // for on_reply
@@ -454,10 +473,15 @@ private:
                                  (reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected"));
             return (*done)(nullptr);
         }
-        Entries entries;
-        for (std::size_t i = 0; i < reply->elements; ++i)
-            if (auto entry = entry_of(reply->element[i])) entries.push_back(std::move(*entry));
-        (*done)(&entries);
+        Page page;
+        page.read = reply->elements;
+        for (std::size_t i = 0; i < reply->elements; ++i) {
+            const redisReply* raw = reply->element[i];
+            page.last_read = stream_id(raw->element[0]->str);
+            if (i == 0) page.first_read = page.last_read;
+            if (auto entry = entry_of(raw)) page.entries.push_back(std::move(*entry));
+        }
+        (*done)(&page);
     }
 
     // No answer at all for 5 s: the connection is dead (or Redis is stuck). Freeing
@@ -466,8 +490,9 @@ private:
         answered_ = false;
         deadline_.expires_after(std::chrono::seconds(5));
         deadline_.async_wait([this](const asio::error_code& ec) {
+            if (ec) return;  // cancelled: `this` may be gone
             redisAsyncContext* context = this->context();
-            if (ec || !context || pending_ == 0) return;
+            if (!context || pending_ == 0) return;
             if (answered_) return arm_deadline();  // slow but alive
             log_error("redis: history read got no answer in time");
             redisAsyncFree(context);
@@ -480,7 +505,7 @@ private:
     redisAsyncContext* context() const { return watch_ ? watch_->context : nullptr; }
     redis_asio::WatchPtr watch_;  // null until the first read
     std::size_t pending_ = 0;
-    bool answered_ = false;
+    bool answered_ = false, stopped_ = false;
     asio::steady_timer deadline_{io_};
 };
 // #endregion
@@ -608,8 +633,7 @@ struct Connection {
     // #region resume_state
     bool resumable = false;     // speaks ticks.v1: gets "<id> <text>", may resume
     StreamId last_sent;         // ticks.v1: the newest entry sent; older ones are not resent
-    bool catching_up = false;   // ?since=: reading the history; live entries wait in `held`
-    std::vector<Entry> held;
+    bool catching_up = false;   // ?since=: reading the history; not sent live entries yet
     // #endregion
 };
 using Connections = std::map<websocketpp::connection_hdl, Connection,
@@ -743,6 +767,10 @@ bool on_validate(App& app, websocketpp::connection_hdl hdl) {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->set_body(problem + "\n");
         refusal = "400: " + problem;
+    } else if (since_of(con->get_resource()) && !app.redis->live()) {
+        // Come back in a moment (a client backs off on 503), to this server or another.
+        con->set_status(websocketpp::http::status_code::service_unavailable);
+        refusal = "503: cannot resume now: Redis is not answering";
     } else if (!origin_allowed(app.options, con->get_request_header("Origin"))) {
         con->set_status(websocketpp::http::status_code::forbidden);
         refusal = "403: origin " + con->get_request_header("Origin") + " not allowed";
@@ -846,14 +874,14 @@ std::string envelope(const Entry& entry) { return entry.id.str() + " " + entry.t
 // #region fan_out
 // With --redis: one entry of the stream, to every open client. A plain client gets
 // the text, like a radio from the moment it tuned in; a ticks.v1 client gets the ID
-// too, and one still catching up gets it after its history.
+// too, and one still catching up reads it from the history instead.
 template <class App>
 void on_stream_entry(App& app, const Entry& entry) {
     if (app.shutting_down) return;
     const std::string enveloped = envelope(entry);
     for (auto& [hdl, connection] : app.connections) {
         if (connection.catching_up)
-            connection.held.push_back(entry);  // for 5 s at most: the history's deadline
+            continue;  // its catch-up reads this entry from the history
         else if (connection.resumable)
             send_entry(app, hdl, connection, entry, enveloped);
         else
@@ -879,14 +907,27 @@ void on_stream_gap(App& app, const StreamId& last, std::optional<StreamId> first
 }
 
 // #region catch_up
-// A resume with ?since=: the entries after it from the stream's history, a page at
-// a time; then those that came live meanwhile; then live, like everyone.
-constexpr std::size_t history_page = 1000;
+// A resume with ?since=: the entries after it, read from the stream's history a page
+// at a time, until the history has caught up with the reader, which has sent every
+// entry up to its position to the live clients; from then on, this client is one of
+// them. A page is read only once the client has read most of the previous one, so
+// a long absence is not one burst that would close it as too slow (1008).
+constexpr std::size_t history_page = 100;
+
+template <class App>
+bool send_queue_half_full(App& app, websocketpp::connection_hdl hdl) {
+    websocketpp::lib::error_code ec;
+    auto con = app.server.get_con_from_hdl(hdl, ec);
+    return ec || con->get_buffered_amount() > app.options.max_buffered_bytes / 2;
+}
+
+template <class App>
+void next_page(App& app, websocketpp::connection_hdl hdl, StreamId from);
 
 template <class App>
 void catch_up(App& app, websocketpp::connection_hdl hdl, StreamId from, bool first_page) {
-    using Entries = StreamHistory::Entries;
-    app.history->read(from, history_page, [&app, hdl, from, first_page](const Entries* page) {
+    using Page = StreamHistory::Page;
+    app.history->read(from, history_page, [&app, hdl, from, first_page](const Page* page) {
         auto found = app.connections.find(hdl);
         if (found == app.connections.end() || app.shutting_down) return;  // closed meanwhile
         Connection& connection = found->second;
@@ -896,20 +937,40 @@ void catch_up(App& app, websocketpp::connection_hdl hdl, StreamId from, bool fir
                              "stream history unavailable", ec);
             return;
         }
-        if (first_page) {
-            connection.last_sent = from;  // the client has it: only what follows goes out
-            // An ID that is not there any more: trimmed (MAXLEN), or Redis lost its data.
-            // Entries between it and the first one left may be lost: say so, go on.
-            if (page->empty() || !(page->front().id == from))
-                send_if_open(app, hdl, gap_notice(from, page->empty()
-                                                            ? std::nullopt
-                                                            : std::optional(page->front().id)));
-        }
-        for (const Entry& entry : *page) send_entry(app, hdl, connection, entry, envelope(entry));
-        if (page->size() == history_page) return catch_up(app, hdl, page->back().id, false);
-        connection.catching_up = false;
-        for (const Entry& entry : std::exchange(connection.held, {}))
+        if (first_page) connection.last_sent = from;  // the client has it: what follows goes out
+        // A page starts at `from`, included. If it is not there, it was trimmed (MAXLEN) or
+        // Redis lost its data, and entries after it may be lost too: say so, and go on.
+        if (!page->first_read || !(*page->first_read == from))
+            send_if_open(app, hdl, gap_notice(from, page->first_read));
+        StreamId read_to = page->last_read.value_or(from);
+        bool more = page->read == history_page;  // a full page: there may be more
+        for (const Entry& entry : page->entries) {
+            if (send_queue_half_full(app, hdl)) {  // the rest of this page, later
+                read_to = connection.last_sent;
+                more = true;
+                break;
+            }
             send_entry(app, hdl, connection, entry, envelope(entry));
+        }
+        // Entries the reader sent live while this page was read are newer than the page:
+        // read on. (Unless this page went nowhere: the stream lost what the reader had.)
+        if (more || (from < read_to && read_to < app.redis->position()))
+            return next_page(app, hdl, read_to);
+        connection.catching_up = false;  // the reader's next entries are this client's too
+    });
+}
+
+template <class App>
+void next_page(App& app, websocketpp::connection_hdl hdl, StreamId from) {
+    websocketpp::lib::error_code ec;
+    auto con = app.server.get_con_from_hdl(hdl, ec);
+    if (ec || con->get_state() != websocketpp::session::state::open) return;  // closing
+    if (!send_queue_half_full(app, hdl)) return catch_up(app, hdl, from, false);
+    // The client has not read enough yet: look again shortly. The timer holds the
+    // handle, not the connection, so it keeps nothing alive.
+    auto wait = std::make_shared<asio::steady_timer>(app.io, milliseconds(20));
+    wait->async_wait([&app, hdl, from, wait](const asio::error_code& ec) {
+        if (!ec && !app.shutting_down && app.connections.count(hdl)) next_page(app, hdl, from);
     });
 }
 // #endregion
