@@ -7,7 +7,10 @@
 // one printed is a resend, dropped. "gap <since> <first>" (what was missed is no
 // longer in the stream) is one line on stderr. --reconnect may name more URLs: on a
 // loss the client tries the next one at once, and backs off only after a whole round
-// of them failed. A server that does not select ticks.v1 is printed as before.
+// of them failed (a connection counts as failed until its first message: a server that
+// accepts and closes at once is backed off from too). With several URLs, a server that
+// refuses the handshake with a 4xx is passed over like one that is down.
+// A server that does not select ticks.v1 is printed as before.
 // Usage: step21_client [URL] [--count N] [--reconnect [URL...]] [--ca-file FILE] [--show-ids]
 // Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.
 #include <websocketpp/client.hpp>
@@ -96,7 +99,7 @@ struct SessionFor {
     typename Client::connection_ptr connection;  // the current attempt; for on_signal
     asio::signal_set signals;  // Ctrl+C and SIGTERM, delivered as events on the io loop
     asio::steady_timer retry_timer;
-    unsigned failed_attempts = 0;  // in a row: sets the backoff
+    unsigned failed_attempts = 0;  // in a row, none with a message yet: sets the backoff
     bool stopping = false;         // Ctrl+C or --count: no more reconnecting
     std::mt19937 random{std::random_device{}()};
     ExitCode exit_code = closed_normally;
@@ -162,7 +165,10 @@ std::chrono::milliseconds backoff(Session& session, std::size_t rounds) {
 // --reconnect: the next attempt goes to the next URL of the list, at once, so that a
 // client whose server died is back on another one in milliseconds. Only when every
 // URL has failed in a row (a round; the one just lost counts) does it wait before
-// going on. With one URL, each attempt is a round: step 15's backoff.
+// going on. With one URL, each attempt is a round: step 15's backoff. An attempt
+// counts as failed until a message comes (on_message), not merely until it opens: a
+// server that accepts and at once closes (1013, no Redis yet) must be backed off from
+// too, or the client would go round the list as fast as the handshakes go.
 template <class Client, class Session>
 void retry_later(Client& client, Session& session) {
     ++session.failed_attempts;
@@ -190,7 +196,6 @@ void retry_later(Client& client, Session& session) {
 // answer's header: websocketpp 0.8's client leaves get_subprotocol() empty.
 template <class Session>
 void on_open(Session& session) {
-    session.failed_attempts = 0;
     session.ticks =
         session.connection->get_response_header("Sec-WebSocket-Protocol") == "ticks.v1";
     std::cout << "Connected to " << session.url() << std::endl;
@@ -232,8 +237,11 @@ bool on_envelope(Session& session, const std::string& payload) {
 
 // Called once per complete message: however many frames and 256-byte reads it
 // took, the payload is whole, and for a text message it is valid UTF-8.
+// The first message (an entry, a resend, a gap) is what shows that a connection
+// works: from there on, the failures in a row start again from none.
 template <class Session, class MessagePtr>
 void on_message(Session& session, MessagePtr message) {
+    session.failed_attempts = 0;
     const std::string& payload = message->get_payload();
     if (message->get_opcode() != websocketpp::frame::opcode::text) {
         std::cerr << "binary message of " << payload.size() << " bytes, not printed\n";
@@ -296,8 +304,11 @@ void on_fail(Client& client, Session& session, websocketpp::connection_hdl hdl) 
         // The server answered, but not with 101 Switching Protocols: it refused the handshake.
         std::cerr << "the server answered HTTP " << con->get_response_code() << ' '
                   << con->get_response_msg();
-        // 4xx: this request is wrong (a path, say), and asking again will not change the answer.
-        worth_retrying = con->get_response_code() < 400 || con->get_response_code() >= 500;
+        // 4xx: this request is wrong (a path, say), and asking again will not change the
+        // answer. From one server of several, though, it is that server's answer (one
+        // without Redis refuses since=, say): the others are tried, as if it were down.
+        const int status = con->get_response_code();
+        worth_retrying = status < 400 || status >= 500 || session.urls.size() > 1;
     } else if (const std::string tls = tls_failure(con); !tls.empty()) {
         std::cerr << tls;
         worth_retrying = std::is_same_v<Client, PlainClient>;  // a refused certificate stays so
@@ -323,11 +334,13 @@ void on_close(Client& client, Session& session, websocketpp::connection_hdl hdl)
         // The server's Close frame came, and websocketpp has already answered it.
         std::cerr << "connection closed: code " << code << ", reason \""
                   << con->get_remote_close_reason() << "\"\n";
-        // Going away (a restart, say), or a server-side failure: worth coming back.
+        // Going away (a restart, say), a server-side failure, or 1008, the server's "too
+        // slow" (this client fell behind): worth coming back, resuming after what it got.
         namespace close_status = websocketpp::close::status;
         if (retry && (code == close_status::going_away || code == close_status::service_restart ||
                       code == close_status::internal_endpoint_error ||
-                      code == close_status::try_again_later))
+                      code == close_status::try_again_later ||
+                      code == close_status::policy_violation))
             return retry_later(client, session);
         finish(session, closed_normally);
     } else if (con->get_ec()) {
@@ -439,7 +452,11 @@ the last one it printed.
   --count N             close normally after N messages
   --reconnect [URL...]  after a loss, connect again: at once to the next of URL
                         and these URLs, resuming (?since=<last ID>); once every
-                        one failed in a row, after 0.5 s, then 1, 2 ... 10 s
+                        one failed in a row, after 0.5 s, then 1, 2 ... 10 s.
+                        A connection closed before its first message counts as
+                        failed. Retried: a lost connection, Close 1001, 1008,
+                        1011, 1012, 1013, HTTP 5xx; HTTP 4xx only with more
+                        than one URL (then the next one is tried)
   --ca-file FILE        trust the CAs in FILE for wss://, not the system's
   --show-ids            print each entry as "<stream ID> <text>"
 Exit codes: 0 closed normally, 1 could not connect, 2 bad usage, 3 connection lost.

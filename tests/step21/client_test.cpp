@@ -17,6 +17,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace wstest;
@@ -169,6 +170,86 @@ TEST_CASE("the client backs off only after every URL failed in a row; Ctrl+C end
     CHECK(second_wait <= 1000);
     client.send_signal(SIGINT);
     REQUIRE(client.wait_exit(patience) == 0);
+}
+
+TEST_CASE("servers that accept and close at once (1013) are backed off from, not looped on") {
+    TicksServer first, second;  // as step21_server might, its Redis reader not live yet
+    first.close_on_open(1013, "try again later");
+    second.close_on_open(1013, "try again later");
+    Program client("step21_client", {first.url(), "--reconnect", second.url()});
+    // A connection that opened but brought no message counts as failed: the rounds
+    // back off (about 0.5 s, then 1 s), rather than hundreds of handshakes a second.
+    std::this_thread::sleep_for(milliseconds(1500));
+    const int handshakes = first.handshakes() + second.handshakes();
+    CHECK(handshakes >= 2);
+    CHECK(handshakes <= 10);
+    const long first_wait =
+        reconnect_delay_ms(client.wait_for_line(Stream::err, "(attempt 2)", patience));
+    const long second_wait =
+        reconnect_delay_ms(client.wait_for_line(Stream::err, "(attempt 4)", patience));
+    CHECK(first_wait >= 375);
+    CHECK(second_wait >= 750);
+    client.send_signal(SIGINT);
+    CHECK(client.wait_exit(patience) == 0);
+}
+
+TEST_CASE("the failures in a row start again at a connection's first message, not its opening") {
+    TicksServer first, second;
+    second.close_on_open(1013, "try again later");
+    Program client("step21_client", {first.url(), "--reconnect", second.url()});
+    REQUIRE(first.wait_open(patience));
+    first.close(1013, "try again later");  // opened, no message: a failure
+    client.wait_for_line(Stream::err, "failing over to " + second.url() + " (attempt 1)",
+                         patience);
+    client.wait_for_line(Stream::err, "(attempt 2)", patience);  // second failed too: a round
+    REQUIRE(first.wait_open(patience, 2));
+    first.close(1013, "try again later");
+    client.wait_for_line(Stream::err, "failing over to " + second.url() + " (attempt 3)",
+                         patience);
+    client.wait_for_line(Stream::err, "(attempt 4)", patience);
+    REQUIRE(first.wait_open(patience, 3));
+    first.send_text("1-0 one");  // this connection works: the count starts again
+    client.wait_for_line(Stream::out, "one", patience);
+    first.close(1013, "try again later");
+    client.wait_for_line(Stream::err, "failing over to " + second.url() + " (attempt 1)",
+                         patience);
+    client.send_signal(SIGINT);
+    CHECK(client.wait_exit(patience) == 0);
+}
+
+TEST_CASE("a server's Close 1008 (too slow) is retried, resuming after the last entry") {
+    TicksServer server;
+    Program client("step21_client", {server.url(), "--reconnect", "--show-ids"});
+    REQUIRE(server.wait_open(patience));
+    server.send_text("5-0 five");
+    client.wait_for_line(Stream::out, "5-0 five", patience);
+    server.close(1008, "too slow");
+    REQUIRE(server.wait_open(patience, 2));
+    CHECK(server.request_resource() == "/?since=5-0");
+    server.send_text("6-0 six");
+    client.wait_for_line(Stream::out, "6-0 six", patience);
+    client.send_signal(SIGINT);
+    CHECK(client.wait_exit(patience) == 0);
+}
+
+TEST_CASE("an HTTP 4xx from one of several URLs moves on to the next; from one URL, final") {
+    WsTestServer refusing;  // e.g. a server without --redis, asked for since=
+    refusing.refuse(400);
+    TicksServer serving;
+    Program client("step21_client",
+                   {refusing.url(), "--reconnect", serving.url(), "--count", "2"});
+    client.wait_for_line(Stream::err, "the server answered HTTP 400", patience);
+    REQUIRE(serving.wait_open(patience));
+    serving.send_text("1-0 one");
+    serving.send_text("2-0 two");
+    CHECK(printed(client, 0) == std::vector<std::string>{"one", "two"});
+    CHECK(client.has_printed(Stream::err, "failing over to " + serving.url() + " (attempt 1)"));
+
+    Program alone("step21_client", {refusing.url(), "--reconnect"});
+    const auto code = alone.wait_exit(patience);
+    INFO(alone.transcript());
+    CHECK(code == 1);
+    CHECK(refusing.handshakes() == 2);  // one from each client: the lone one did not retry
 }
 
 TEST_CASE("a gap is one line on stderr, is not counted, and the client goes on") {

@@ -38,15 +38,7 @@ struct Peer {
         endpoint.clear_access_channels(websocketpp::log::alevel::all);
         endpoint.clear_error_channels(websocketpp::log::elevel::all);
         endpoint.init_asio();
-        endpoint.set_open_handler([this](websocketpp::connection_hdl hdl) {
-            update([&] {
-                current = hdl;
-                opened = true;
-                ++opens;
-                closed.reset();
-                handshake_status = 101;
-            });
-        });
+        endpoint.set_open_handler([this](websocketpp::connection_hdl hdl) { on_open(hdl); });
         endpoint.set_fail_handler([this](websocketpp::connection_hdl hdl) {
             auto con = endpoint.get_con_from_hdl(hdl);
             update([&] {
@@ -62,6 +54,16 @@ struct Peer {
         endpoint.set_message_handler([this](websocketpp::connection_hdl, typename Endpoint::message_ptr message) {
             messages.push(WsMessage{message->get_payload(),
                                     message->get_opcode() == websocketpp::frame::opcode::text, Clock::now()});
+        });
+    }
+
+    void on_open(websocketpp::connection_hdl hdl) {
+        update([&] {
+            current = hdl;
+            opened = true;
+            ++opens;
+            closed.reset();
+            handshake_status = 101;
         });
     }
 
@@ -128,19 +130,44 @@ struct Peer {
 struct WsClient::Impl : Peer<Client> {};
 struct WsTestServer::Impl : Peer<Server> {
     unsigned short port = 0;
-    std::string subprotocol;  // selected when offered; guarded by mutex, as is request
+    std::string subprotocol;  // selected when offered; guarded by mutex, as is all below
     Server::connection_type::request_type request;
+    int refusal = 0;                  // refuse(): the HTTP status to answer, 0 none
+    std::uint16_t close_code = 0;     // close_on_open(): the code, 0 none
+    std::string close_reason;
+    int handshake_count = 0;
 
-    // Every handshake: its request kept for the test, the subprotocol selected if offered.
+    // Every handshake: its request kept for the test, refused if told so, the
+    // subprotocol selected if offered.
     bool validate(websocketpp::connection_hdl hdl) {
         websocketpp::lib::error_code ec;
         auto con = endpoint.get_con_from_hdl(hdl, ec);
         if (ec) return false;
         std::lock_guard<std::mutex> lock(mutex);
         request = con->get_request();
+        ++handshake_count;
+        if (refusal != 0) {
+            con->set_status(static_cast<websocketpp::http::status_code::value>(refusal));
+            return false;
+        }
         for (const auto& offered : con->get_requested_subprotocols())
             if (!subprotocol.empty() && offered == subprotocol) con->select_subprotocol(offered, ec);
         return !ec;
+    }
+
+    // Every connection that opens: counted, then closed at once if told so.
+    void opened_here(websocketpp::connection_hdl hdl) {
+        on_open(hdl);
+        std::uint16_t code = 0;
+        std::string reason;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            code = close_code;
+            reason = close_reason;
+        }
+        websocketpp::lib::error_code ec;
+        auto con = endpoint.get_con_from_hdl(hdl, ec);
+        if (code != 0 && !ec) con->close(code, reason, ec);
     }
 };
 
@@ -188,6 +215,9 @@ WsTestServer::WsTestServer() : impl_(std::make_unique<Impl>()) {
     impl_->endpoint.set_validate_handler([impl = impl_.get()](websocketpp::connection_hdl hdl) {
         return impl->validate(hdl);
     });
+    impl_->endpoint.set_open_handler([impl = impl_.get()](websocketpp::connection_hdl hdl) {
+        impl->opened_here(hdl);
+    });
     impl_->endpoint.set_reuse_addr(true);
     impl_->endpoint.listen(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     impl_->endpoint.start_accept();
@@ -207,6 +237,22 @@ std::string WsTestServer::url(const std::string& path) const {
 void WsTestServer::select_subprotocol(const std::string& name) {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->subprotocol = name;
+}
+
+void WsTestServer::refuse(int status) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->refusal = status;
+}
+
+void WsTestServer::close_on_open(std::uint16_t code, const std::string& reason) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->close_code = code;
+    impl_->close_reason = reason;
+}
+
+int WsTestServer::handshakes() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->handshake_count;
 }
 
 std::string WsTestServer::request_resource() const {

@@ -66,6 +66,15 @@ public:
     // From the next handshake on, select `name` when the client offers it
     // (Sec-WebSocket-Protocol); "" (the default) selects none.
     void select_subprotocol(const std::string& name);
+    // From the next handshake on, answer it with HTTP `status` (400, 503, ...) instead of
+    // 101; 0 (the default) accepts again. A refused handshake still counts for
+    // request_resource and handshakes(), not for wait_open.
+    void refuse(int status);
+    // From the next connection on, close each one with `code` as soon as it opens
+    // (a server that accepts, then finds it cannot serve: 1013); 0 (the default) does not.
+    void close_on_open(std::uint16_t code, const std::string& reason = "");
+    // Handshakes received so far, accepted or refused.
+    int handshakes() const;
     // The most recent handshake's request: its resource (path and query, "/a?b=c"),
     // and one of its headers ("" if it has none).
     std::string request_resource() const;
