@@ -1,8 +1,8 @@
 // Step 21's publisher: step21_publisher adds the tutorial's tick to a Redis
 // Stream once per interval. A real redis-server runs for each test
 // (tests/support/redis.hpp); the entries are read back with redis-cli XRANGE.
-// What is checked: the text, the exact --count, the schedule (one phase, never
-// two entries closer than half an interval, not even after an outage), MAXLEN ~,
+// What is checked: the text, the exact --count, the schedule (one phase, no
+// burst of entries, not even after an outage), MAXLEN ~,
 // the lines it prints when Redis is down and back, and its exit codes.
 #include "program.hpp"
 #include "redis.hpp"
@@ -39,12 +39,23 @@ bool is_tick(const std::string& text) {
     return std::regex_match(text, tick);
 }
 
-// No burst: no two consecutive entries closer than half an interval.
+// No burst: no two consecutive entries closer than a tenth of an interval. Ticks
+// sent together (caught up after a stall or an outage) are under a millisecond apart;
+// a tick late by most of an interval (a busy machine), then one on time, is not a
+// burst, and a looser bound than this would fail on a loaded 2-core machine.
 void check_no_burst(const std::vector<StreamEntry>& entries, std::int64_t interval_ms) {
     for (std::size_t i = 1; i < entries.size(); ++i) {
         INFO("entries " << entries[i - 1].id << " and " << entries[i].id);
-        CHECK(added_at(entries[i]) - added_at(entries[i - 1]) >= interval_ms / 2);
+        CHECK(added_at(entries[i]) - added_at(entries[i - 1]) >= interval_ms / 10);
     }
+}
+
+// `offset` brought into (-interval/2, interval/2]: how far from the schedule's phase.
+std::int64_t centred(std::int64_t offset, std::int64_t interval_ms) {
+    offset %= interval_ms;
+    if (offset > interval_ms / 2) offset -= interval_ms;
+    if (offset <= -interval_ms / 2) offset += interval_ms;
+    return offset;
 }
 
 std::size_t lines_containing(const Program& program, Stream stream, const std::string& text) {
@@ -73,17 +84,28 @@ TEST_CASE("with --count N: N tick entries in the stream, on one drift-free sched
     CHECK(publisher.has_printed(Stream::out, "first entry " + entries.front().id));
     for (const auto& entry : entries) CHECK(is_tick(entry.text));
     check_no_burst(entries, interval);
-    // Drift-free: every entry a whole number of intervals after the first, give or take
+    // Drift-free: every entry a whole number of intervals after the others, give or take
     // its own lateness, so all fall on one phase (a late tick does not shift the next).
-    std::int64_t earliest = interval, latest = -interval;
-    for (const auto& entry : entries) {
-        std::int64_t offset = (added_at(entry) - added_at(entries.front())) % interval;
-        if (offset > interval / 2) offset -= interval;
-        earliest = std::min(earliest, offset);
-        latest = std::max(latest, offset);
+    // The phase is the median offset, not the first entry's (which may be the late one),
+    // and one entry may be far off it: on a loaded machine a single tick can be stalled
+    // for tens of milliseconds. A drifting schedule moves every later entry off it.
+    std::vector<std::int64_t> offsets;
+    for (const auto& entry : entries)
+        offsets.push_back(centred(added_at(entry) - added_at(entries.front()), interval));
+    std::vector<std::int64_t> sorted = offsets;
+    std::sort(sorted.begin(), sorted.end());
+    const std::int64_t phase = sorted[sorted.size() / 2];
+    std::size_t off_phase = 0;
+    for (const std::int64_t offset : offsets) {
+        const std::int64_t distance = centred(offset - phase, interval);
+        off_phase += distance < -interval / 4 || distance > interval / 4;
     }
-    INFO("offsets from the schedule's phase: " << earliest << " to " << latest << " ms");
-    CHECK(latest - earliest < interval / 2);
+    INFO("offsets from the first entry's phase, ms: " << [&] {
+        std::string list;
+        for (const std::int64_t offset : offsets) list += std::to_string(offset) + ' ';
+        return list;
+    }());
+    CHECK(off_phase <= 1);
 }
 
 TEST_CASE("with --maxlen N the stream is trimmed to about N entries (MAXLEN ~: whole blocks)") {
