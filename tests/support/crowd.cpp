@@ -283,6 +283,9 @@ struct WsCrowd::Impl {
             return;
         }
         if (events & EPOLLOUT) flush(index);
+        // A send that failed has called lost(): the socket is closed (fd -1), and a
+        // receive() now would fail on it and call lost() again, skipping a server.
+        if (peer.fd < 0) return;
         if (reading && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) receive(index);
     }
 
@@ -300,7 +303,8 @@ struct WsCrowd::Impl {
                 break;
             } else {  // EOF or reset: what arrived before still counts
                 parse(index);
-                return lost(index);
+                if (peer.fd >= 0) lost(index);  // unless answering a Close or Ping just did
+                return;
             }
         }
         parse(index);
