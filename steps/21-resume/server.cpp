@@ -927,7 +927,9 @@ void next_page(App& app, websocketpp::connection_hdl hdl, StreamId from);
 template <class App>
 void catch_up(App& app, websocketpp::connection_hdl hdl, StreamId from, bool first_page) {
     using Page = StreamHistory::Page;
-    app.history->read(from, history_page, [&app, hdl, from, first_page](const Page* page) {
+    const StreamId reader_was_at = app.redis->position();
+    app.history->read(from, history_page, [&app, hdl, from, first_page,
+                                           reader_was_at](const Page* page) {
         auto found = app.connections.find(hdl);
         if (found == app.connections.end() || app.shutting_down) return;  // closed meanwhile
         Connection& connection = found->second;
@@ -952,10 +954,12 @@ void catch_up(App& app, websocketpp::connection_hdl hdl, StreamId from, bool fir
             }
             send_entry(app, hdl, connection, entry, envelope(entry));
         }
-        // Entries the reader sent live while this page was read are newer than the page:
-        // read on. (Unless this page went nowhere: the stream lost what the reader had.)
-        if (more || (from < read_to && read_to < app.redis->position()))
-            return next_page(app, hdl, read_to);
+        // Entries the reader sent live while this page was read may be newer than the
+        // page (the two connections' answers come in any order): read on. A page that
+        // went nowhere while the reader stood still means the stream lost what it had.
+        const StreamId reader_is_at = app.redis->position();
+        bool went_on = from < read_to || !(reader_is_at == reader_was_at);
+        if (more || (went_on && read_to < reader_is_at)) return next_page(app, hdl, read_to);
         connection.catching_up = false;  // the reader's next entries are this client's too
     });
 }

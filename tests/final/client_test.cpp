@@ -44,7 +44,7 @@ TEST_CASE("final_client: bad usage is one line on stderr and exit code 2") {
     }
 }
 
-TEST_CASE("final_client prints each tick on its own line; Ctrl+C closes with 1000 and exits 0") {
+TEST_CASE("final_client prints each tick on its own line, and Ctrl+C closes with 1000 and exits 0") {
     ServerProcess server("final_server", server_args());
     Program client("final_client", {server.ws_url()});
     CHECK(client.wait_for_line(Stream::out, "Connected to ") == "Connected to " + server.ws_url());

@@ -73,7 +73,7 @@ long reconnect_delay_ms(const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("step21_client offers ticks.v1; when it is selected, the ID is stripped") {
+TEST_CASE("step21_client offers ticks.v1, and when it is selected the ID is stripped") {
     TicksServer server;
     Program client("step21_client", {server.url(), "--count", "2"});
     REQUIRE(server.wait_open(patience));
@@ -149,7 +149,7 @@ TEST_CASE("a lost connection goes to the next URL at once, with ?since=<last id>
                                    "Connected to " + first_url});
 }
 
-TEST_CASE("the client backs off only after every URL failed in a row; Ctrl+C ends it with 0") {
+TEST_CASE("the client backs off only after every URL failed in a row, and Ctrl+C ends it with 0") {
     const std::vector<std::string> urls = closed_urls();
     const std::string& first = urls[0];
     const std::string& second = urls[1];
@@ -232,7 +232,7 @@ TEST_CASE("a server's Close 1008 (too slow) is retried, resuming after the last 
     CHECK(client.wait_exit(patience) == 0);
 }
 
-TEST_CASE("an HTTP 4xx from one of several URLs moves on to the next; from one URL, final") {
+TEST_CASE("an HTTP 4xx from one of several URLs moves on to the next, from one URL it is final") {
     WsTestServer refusing;  // e.g. a server without --redis, asked for since=
     refusing.refuse(400);
     TicksServer serving;

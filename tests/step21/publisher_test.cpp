@@ -167,7 +167,7 @@ TEST_CASE("Redis restarted mid-run: one line each way, ticks skipped meanwhile, 
     CHECK(lines_containing(publisher, Stream::out, "is back") == 1);
 }
 
-TEST_CASE("bad usage exits 2 with one line; --help exits 0") {
+TEST_CASE("bad usage exits 2 with one line, and --help exits 0") {
     // No Redis needed: runs even where redis-server is missing.
     const std::vector<std::vector<std::string>> bad{
         {},                                             // --redis is required
