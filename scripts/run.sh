@@ -37,6 +37,8 @@ stop_server() {
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
+      # A server disowned below is not this shell's to wait for: poll it (5 s at most).
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
   done
   rm -f ${server_logs[@]+"${server_logs[@]}"}
@@ -134,6 +136,7 @@ case "$step" in
     trap 'kill "$publisher_pid" "${killer_pid:-}" 2>/dev/null || true; stop_server;
       kill "$redis_pid" 2>/dev/null || true; rm -rf "$redis_dir"' EXIT
     start_server --port 0 --redis "$redis"; port_a=$port; pid_a=$server_pid
+    disown "$pid_a"  # its kill -9 is the demo: no "Killed" job report from bash
     start_server --port 0 --redis "$redis"; port_b=$port
     (sleep 4; echo "== kill -9 the server on port $port_a: the client moves to $port_b"
      kill -9 "$pid_a") &
