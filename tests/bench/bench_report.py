@@ -368,6 +368,7 @@ def markdown(rep, img_rel, root):
     cmd = "scripts/bench.sh --quick" if d["mode"] == "quick" else "scripts/bench.sh"
     began = datetime.fromtimestamp(info["begin"]).astimezone()
     L = ["# Runtime benchmark", "",
+         "Leia em português: [docs/pt-BR/benchmarks.md](pt-BR/benchmarks.md)", "",
          "`final_server` (the finished server of this tutorial) measured side by side with",
          "the peers a C++ engineer would weigh it against (Boost.Beast, uWebSockets as Bun's",
          f"server) and idiomatic Node and Python servers, in one run of `{cmd}` on one machine,",

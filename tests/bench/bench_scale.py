@@ -559,6 +559,7 @@ def report(work, out):
     cmd = "scripts/bench.sh --scale" + (" --quick" if info["mode"] == "quick" else "")
     n = p["total_clients"]
     L = ["# Scale benchmark: several step 21 servers on one Redis Stream", "",
+         "Leia em português: [docs/pt-BR/benchmarks-scale.md](pt-BR/benchmarks-scale.md)", "",
          "`step21_server --redis` instances reading one Redis Stream, measured in one run "
          f"of `{cmd}` on one machine, over loopback and a unix socket. Figures are the "
          f"median of {reps} run(s) (ranges or each run alongside); each run starts a "
