@@ -4,6 +4,7 @@
 # 13) into the build tree, copy the project in, and inside it, as root:
 #   scripts/run.sh final --count 3     three ticks, exit 0
 #   scripts/test.sh                    every test
+#   scripts/test.sh -L scale           then with redis-server installed
 # The packages come from the same apt mirror this machine uses (or
 # DEBIAN_MIRROR). /proc, /sys and /dev are mounted for the run and always
 # unmounted, also when something fails.
@@ -90,4 +91,10 @@ log "first tick after $first_tick s (debootstrap, apt, build included)"
 
 log "scripts/test.sh"
 in_rootfs "scripts/test.sh"
+
+# Step 20, 21 and final/ on Redis skip above (no redis-server yet). Here they run against
+# this release's hiredis (1.2 on Debian 13; the host has 0.14) and its redis-server.
+log "the Redis tests (label scale), with redis-server installed"
+in_rootfs "scripts/setup.sh --tests redis-server redis-tools python3-websockets &&
+  WSTEST_INTEROP_REQUIRED=1 scripts/test.sh -L scale"
 log "passed in $(($(date +%s) - started)) s in all; first tick after $first_tick s"
